@@ -1,0 +1,126 @@
+"""Load the bundled data files into canonical frames, with messages that name file and row.
+
+Pure: no streamlit. A corrupt or missing file raises DataFileError whose message says
+which file, which row and what is wrong; pages show it instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrors
+
+from components import schema
+
+DATA_DIR: Final = Path(__file__).resolve().parent.parent / "data"
+FINES_FILE: Final = "fines.csv"
+EVENTS_FILE: Final = "events.csv"
+COLLECTION_FILE: Final = "collection_figures.csv"
+
+
+class DataFileError(Exception):
+    """A bundled data file is missing or does not match the schema."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    fines: pd.DataFrame
+    events: pd.DataFrame
+    collection: pd.DataFrame
+
+    @property
+    def as_of(self) -> pd.Timestamp | None:
+        """The latest status check or event in the data: the 'data as of' date."""
+        dates = pd.concat(
+            [self.fines["status_checked"], self.events["date"] if len(self.events) else pd.Series(dtype="datetime64[ns]")]
+        ).dropna()
+        return dates.max() if len(dates) else None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataFileError(f"Data file {path.name} is missing (looked in {path.parent}).")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataFileError(f"Data file {path.name} cannot be read: {first_line}") from exc
+    return frame.replace({"": None})
+
+
+def _coerce(frame: pd.DataFrame, dates: tuple[str, ...], amounts: tuple[str, ...], name: str) -> pd.DataFrame:
+    out = frame.copy()
+    for col in dates:
+        if col in out:
+            parsed = pd.to_datetime(out[col], format="%Y-%m-%d", errors="coerce")
+            bad = out[col].notna() & parsed.isna()
+            if bad.any():
+                row = int(bad.to_numpy().nonzero()[0][0]) + 2  # +1 header, +1 one-based
+                raise DataFileError(f"{name}, line {row}: column {col} has {out[col][bad].iloc[0]!r}, not a YYYY-MM-DD date.")
+            out[col] = parsed.astype("datetime64[ns]")
+    for col in amounts:
+        if col in out:
+            parsed = pd.to_numeric(out[col], errors="coerce")
+            bad = out[col].notna() & parsed.isna()
+            if bad.any():
+                row = int(bad.to_numpy().nonzero()[0][0]) + 2
+                raise DataFileError(f"{name}, line {row}: column {col} has {out[col][bad].iloc[0]!r}, not a number.")
+            out[col] = parsed.astype("float64")
+    return out
+
+
+def _validate(frame: pd.DataFrame, validator: pa.DataFrameSchema, name: str) -> pd.DataFrame:
+    try:
+        return validator.validate(frame, lazy=True)
+    except (SchemaErrors, SchemaError) as exc:
+        cases = getattr(exc, "failure_cases", None)
+        if cases is not None and len(cases):
+            first = cases.iloc[0]
+            index = first.get("index")
+            where = f"line {int(index) + 2}" if pd.notna(index) else "the header"
+            raise DataFileError(
+                f"{name}, {where}: column {first.get('column')} fails {first.get('check')} "
+                f"(value {first.get('failure_case')!r}); {len(cases)} problem(s) in all."
+            ) from exc
+        raise DataFileError(f"{name} does not match the schema: {exc}") from exc
+
+
+def load_fines_csv(path: Path) -> pd.DataFrame:
+    raw = _read_csv(path)
+    missing = [c for c in schema.FINE_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataFileError(f"{path.name}: missing column(s) {', '.join(missing)}.")
+    frame = _coerce(raw, schema.FINE_DATE_COLUMNS, schema.FINE_AMOUNT_COLUMNS, path.name)
+    frame = _validate(frame[list(schema.FINE_COLUMNS)], schema.FINES_SCHEMA, path.name)
+    return frame.reset_index(drop=True)
+
+
+def load_events_csv(path: Path) -> pd.DataFrame:
+    raw = _read_csv(path)
+    missing = [c for c in schema.EVENT_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataFileError(f"{path.name}: missing column(s) {', '.join(missing)}.")
+    frame = _coerce(raw, ("date",), ("amount",), path.name)
+    frame = _validate(frame[list(schema.EVENT_COLUMNS)], schema.EVENTS_SCHEMA, path.name)
+    return frame.sort_values(["fine_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def load_collection_csv(path: Path) -> pd.DataFrame:
+    raw = _read_csv(path)
+    missing = [c for c in schema.COLLECTION_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataFileError(f"{path.name}: missing column(s) {', '.join(missing)}.")
+    frame = _coerce(raw, ("period_start", "period_end", "as_of"), ("imposed", "collected", "fines_count"), path.name)
+    return _validate(frame[list(schema.COLLECTION_COLUMNS)], schema.COLLECTION_SCHEMA, path.name)
+
+
+def load_bundle(data_dir: Path = DATA_DIR) -> Bundle:
+    """Read and validate the three bundled files."""
+    fines = load_fines_csv(data_dir / FINES_FILE)
+    events = load_events_csv(data_dir / EVENTS_FILE)
+    collection = load_collection_csv(data_dir / COLLECTION_FILE)
+    return Bundle(fines, events, collection)
