@@ -6,6 +6,7 @@ which file, which row and what is wrong; pages show it instead of a traceback.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -16,7 +17,8 @@ from pandera.errors import SchemaError, SchemaErrors
 
 from components import schema
 
-DATA_DIR: Final = Path(__file__).resolve().parent.parent / "data"
+#: The bundled data; ATLAS_DATA_DIR points elsewhere (tests, a team's own copy).
+DATA_DIR: Final = Path(os.environ.get("ATLAS_DATA_DIR") or Path(__file__).resolve().parent.parent / "data")
 FINES_FILE: Final = "fines.csv"
 EVENTS_FILE: Final = "events.csv"
 COLLECTION_FILE: Final = "collection_figures.csv"

@@ -1,0 +1,98 @@
+"""Overview: headline figures, a small map, top companies, the cumulative timeline."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import figures, layout, metrics
+
+ctx = layout.setup_page("Enforcement Atlas")
+cur = ctx.currency
+st.caption(
+    "GDPR and UK GDPR fines across Europe: who was fined, by whom, for how much, what the courts did "
+    f"with the fine, and whether it was paid. Amounts in {ctx.money.label}."
+)
+
+rows = ctx.filtered
+head = metrics.headline(rows)
+as_of = f"{ctx.as_of:%d %B %Y}" if ctx.as_of is not None else "unknown"
+
+if head.fines == 0:
+    layout.empty_state("No fines match these filters.")
+    st.stop()
+
+tiles = st.container(horizontal=True)
+with tiles:
+    st.metric("Fines", f"{head.fines:,}", help=f"Decisions imposing money, by {head.authorities} authorities in {head.countries} countries.", border=True)
+    st.metric(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur), border=True, help="Sum of amounts as decided.")
+    st.metric(
+        f"Standing ({cur})",
+        figures.fmt_money(head.standing, cur),
+        delta=figures.fmt_money(head.standing - head.imposed, cur) if head.standing != head.imposed else None,
+        delta_color="off",
+        border=True,
+        help="What remains after the latest court rulings (annulled fines count 0, reduced ones their new amount).",
+    )
+    st.metric(
+        f"Known collected ({cur})",
+        figures.fmt_money(head.collected, cur),
+        border=True,
+        help="Only amounts a source says were paid. Unknown payments are not counted as zero.",
+    )
+    st.metric(
+        "Collection rate",
+        f"{head.collection_rate:.1%}" if head.collection_rate is not None else "unknown",
+        delta=f"payment known for {head.payment_known} of {head.fines} fines",
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+        help="Known collected ÷ standing amount, over the fines whose payment status is known.",
+    )
+    st.metric(
+        "Under appeal",
+        f"{head.under_appeal_share:.0%}" if head.under_appeal_share is not None else "unknown",
+        delta=f"{head.under_appeal} fines pending or sent back",
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+        help="Share of the standing amount whose appeal is pending or was sent back to the authority.",
+    )
+if head.unconverted:
+    st.warning(f"{head.unconverted} fine(s) have no exchange rate for their currency and date and are left out of the sums.")
+st.caption(f"Data as of {as_of}. Showing {ctx.data_label}.")
+
+left, right = st.columns([3, 2]) if not ctx.present else (st.container(), st.container())
+with left:
+    per_country = metrics.by_country(rows, "authority")
+    fig = figures.choropleth(
+        per_country,
+        "value",
+        "Amount " + ("standing" if ctx.money.amount_basis == "standing" else "imposed"),
+        cur,
+        ctx.source_line(),
+        height=460 if not ctx.present else 640,
+    )
+    layout.show_chart(fig, "overview_map", "atlas-overview-map", alt="Map of fines by fining country")
+    st.caption(figures.UN_DISCLAIMER)
+    layout.page_link("pages/1_Map.py", "Open the full map", icon=":material/map:")
+with right:
+    companies = metrics.by_company(rows, "group")
+    fig = figures.hbar(
+        companies,
+        "company",
+        "value",
+        f"Top companies by amount ({cur})",
+        f"Amount ({cur})",
+        ctx.source_line(),
+        currency=cur,
+        hover_cols={"fines": "Fines", "authorities": "Authorities", "home": "Home country"},
+        n=10,
+    )
+    layout.show_chart(fig, "overview_companies", "atlas-top-companies", alt="Bar chart of the companies fined the most")
+    layout.page_link("pages/2_Companies.py", "Company profiles", icon=":material/business:")
+
+per_year = metrics.timeline(rows, "year")
+fig = figures.timeline_figure(per_year, "year", f"Fines per year by decision date, and cumulative ({cur})", cur, ctx.source_line())
+layout.show_chart(fig, "overview_timeline", "atlas-timeline", alt="Fines per year and cumulative total")
+layout.sources_panel(metrics.money_rows(rows).sort_values("value_x", ascending=False), ctx, "overview")
+layout.download_buttons(metrics.money_rows(rows), ctx, "overview", "enforcement-atlas-fines")

@@ -1,0 +1,637 @@
+"""Figure builders: a frame in, a plotly Figure out. Pure: no streamlit.
+
+One template (colour-blind-safe Okabe-Ito palette, units on every axis, a source line
+inside every figure so an exported PNG or SVG still says where its numbers come from).
+Text from the data goes into plotly as data (hover fields), never as HTML markup:
+`safe_text` escapes the few tags plotly would otherwise render.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Final, Iterable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from components import countries
+
+OKABE_ITO: Final = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Sequential, colour-blind-safe (cividis-like) for the choropleth classes.
+SEQUENTIAL: Final = ("#e8eef7", "#c3d3ea", "#8fb1d9", "#5b8cc2", "#2f66a6", "#1a4480", "#0b2a55")
+NO_DATA_COLOUR: Final = "#d9d9d9"
+
+STATUS_COLOURS: Final = {
+    "not_appealed": "#009E73",
+    "upheld": "#0072B2",
+    "reduced": "#E69F00",
+    "annulled": "#D55E00",
+    "remitted": "#CC79A7",
+    "withdrawn": "#56B4E9",
+    "pending": "#999999",
+    "unknown": "#cccccc",
+    "paid": "#009E73",
+    "partly_paid": "#56B4E9",
+    "unpaid": "#D55E00",
+    "suspended": "#E69F00",
+    "not_due": "#bbbbbb",
+}
+STATUS_LABELS: Final = {
+    "not_appealed": "Not appealed",
+    "upheld": "Upheld",
+    "reduced": "Reduced",
+    "annulled": "Annulled",
+    "remitted": "Sent back",
+    "withdrawn": "Appeal withdrawn",
+    "pending": "Appeal pending",
+    "unknown": "Unknown",
+    "paid": "Paid",
+    "partly_paid": "Partly paid",
+    "unpaid": "Unpaid",
+    "suspended": "Suspended",
+    "not_due": "Nothing due",
+}
+
+TOPOJSON_URL: Final = "app/static/topojson/"
+UN_DISCLAIMER: Final = (
+    "Boundaries: UN geodata via plotly.js. The boundaries and names shown and the designations used on this map "
+    "do not imply official endorsement or acceptance by the United Nations."
+)
+
+TEMPLATE_NAME: Final = "atlas"
+_template = go.layout.Template(pio.templates["plotly_white"])
+_template.layout.colorway = list(OKABE_ITO)
+_template.layout.font = dict(family="sans-serif", size=13)
+_template.layout.title = dict(x=0.0, xanchor="left", font=dict(size=16))
+_template.layout.margin = dict(l=10, r=10, t=60, b=70)
+_template.layout.hoverlabel = dict(align="left")
+pio.templates[TEMPLATE_NAME] = _template
+
+
+def plot_config(filename: str) -> dict:
+    """st.plotly_chart config: local map files, a PNG/SVG download that works offline."""
+    return {
+        "topojsonURL": TOPOJSON_URL,
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d"],
+    }
+
+
+def safe_text(value: object) -> str:
+    """Data text for plotly labels: escaped so tags and links show as text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=False)
+
+
+def fmt_money(value: float | None, currency: str) -> str:
+    """Human figure: EUR 1.2bn, GBP 7.6M, SEK 35k."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "unknown"
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if v >= size:
+            return f"{sign}{currency} {v / size:,.{1 if v / size < 100 else 0}f}{suffix}"
+    return f"{sign}{currency} {v:,.0f}"
+
+
+def _wrap(text: str, width: int = 140) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for part in text.split(" · "):
+        candidate = f"{current} · {part}" if current else part
+        if len(candidate) > width and current:
+            lines.append(current)
+            current = part
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _caption(fig: go.Figure, source: str) -> go.Figure:
+    """The source line inside the figure, so an exported image keeps it."""
+    lines = _wrap(source)
+    fig.update_layout(margin=dict(b=50 + 14 * len(lines)))
+    fig.add_annotation(
+        text="<br>".join(safe_text(line) for line in lines),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=-0.01,
+        yanchor="top",
+        yshift=-32,
+        showarrow=False,
+        align="left",
+        font=dict(size=10, color="#555555"),
+    )
+    return fig
+
+
+def _base(title: str, source: str, height: int = 420) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(template=TEMPLATE_NAME, title=dict(text=safe_text(title)), height=height)
+    return _caption(fig, source)
+
+
+def empty_figure(title: str, message: str, source: str = "") -> go.Figure:
+    fig = _base(title, source, height=260)
+    fig.add_annotation(text=safe_text(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=15))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+# --- map ----------------------------------------------------------------------
+
+
+def class_breaks(values: Iterable[float], n: int = 6) -> list[float]:
+    """Classed bins on a log scale with round edges, so Malta shows beside Ireland."""
+    vals = np.array([v for v in values if v is not None and np.isfinite(v) and v > 0])
+    if vals.size == 0:
+        return [0.0, 1.0]
+    lo, hi = math.floor(math.log10(vals.min())), math.ceil(math.log10(vals.max()))
+    if hi == lo:
+        hi = lo + 1
+    edges = sorted({10.0**e for e in range(lo, hi + 1)})
+    # add half-decade edges when there are few decades
+    if len(edges) - 1 < n:
+        extra = [3 * 10.0**e for e in range(lo, hi) if vals.min() <= 3 * 10.0**e <= vals.max()]
+        edges = sorted(set(edges) | set(extra))
+    return edges
+
+
+def _class_index(values: pd.Series, edges: list[float]) -> np.ndarray:
+    idx = np.searchsorted(edges, values.to_numpy(dtype=float), side="right") - 1
+    return np.clip(idx, 0, len(edges) - 2)
+
+
+def choropleth(
+    per_country: pd.DataFrame,
+    metric: str,
+    metric_label: str,
+    currency: str,
+    source: str,
+    area: Iterable[str] = countries.EEA_UK,
+    flows: pd.DataFrame | None = None,
+    is_share: bool = False,
+    is_count: bool = False,
+    height: int = 560,
+    edges: list[float] | None = None,
+) -> go.Figure:
+    """Classed choropleth of the EEA and the UK; every country of the area has a shape.
+
+    Countries without data are drawn grey (and say so on hover), so a reader can tell
+    'none' from 'not drawn'.
+    """
+    area = sorted(area)
+    frame = per_country.set_index("iso2") if len(per_country) else pd.DataFrame(columns=["value"])
+    values = pd.Series({c: frame[metric].get(c, np.nan) if metric in frame else np.nan for c in area}, dtype=float)
+    has = values.notna() & (values > 0 if not is_share else values.notna())
+    fig = _base(f"{metric_label} by country", source, height=height)
+
+    def fmt(v: float) -> str:
+        if is_share:
+            return f"{v:.1%}"
+        if is_count:
+            return f"{v:,.0f}"
+        return fmt_money(v, currency)
+
+    def hover_for(c: str, v: float) -> str:
+        row = frame.loc[c] if c in frame.index else None
+        name = countries.name(c)
+        if row is None or not np.isfinite(v):
+            return f"{name}: no data in this selection"
+        fines = int(row.get("fines", 0))
+        return f"{name}<br>{metric_label}: {fmt(v)}<br>Fines: {fines}"
+
+    # grey base layer: every country of the area
+    fig.add_trace(
+        go.Choropleth(
+            locations=[countries.iso3(c) for c in area],
+            z=[0] * len(area),
+            customdata=area,
+            text=[hover_for(c, values[c]) for c in area],
+            hovertemplate="%{text}<extra></extra>",
+            colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+            showscale=False,
+            marker_line_color="white",
+            marker_line_width=0.6,
+            name="no data",
+        )
+    )
+    data_codes = [c for c in area if has.get(c, False)]
+    if data_codes:
+        if edges is None:
+            edges = SHARE_EDGES if is_share else class_breaks(values[data_codes].tolist())
+        k = len(edges) - 1
+        palette = SEQUENTIAL[-k:] if k <= len(SEQUENTIAL) else SEQUENTIAL
+        cls = _class_index(values[data_codes], edges)
+        scale = []
+        for i in range(k):
+            colour = palette[min(i, len(palette) - 1)]
+            scale += [[i / k, colour], [(i + 1) / k, colour]]
+        ticks = [fmt(e) if not is_share else f"{min(e, 1):.0%}" for e in edges]
+        fig.add_trace(
+            go.Choropleth(
+                locations=[countries.iso3(c) for c in data_codes],
+                z=cls + 0.5,
+                zmin=0,
+                zmax=k,
+                customdata=data_codes,
+                text=[hover_for(c, values[c]) for c in data_codes],
+                hovertemplate="%{text}<extra></extra>",
+                colorscale=scale,
+                marker_line_color="white",
+                marker_line_width=0.6,
+                colorbar=dict(
+                    title=dict(text=safe_text(metric_label if is_share or is_count else f"{metric_label} ({currency})")),
+                    tickvals=list(range(k + 1)),
+                    ticktext=ticks,
+                    len=0.75,
+                ),
+                name=safe_text(metric_label),
+            )
+        )
+    if flows is not None and len(flows):
+        top = flows.head(25)
+        maxv = max(float(top["value"].max()), 1.0)
+        for rec in top.itertuples(index=False):
+            o, d = countries.iso3(rec.origin), countries.iso3(rec.destination)
+            if not o or not d:
+                continue
+            fig.add_trace(
+                go.Scattergeo(
+                    locations=[o, d],
+                    locationmode="ISO-3",
+                    mode="lines+markers",
+                    line=dict(width=1 + 6 * math.sqrt(rec.value / maxv), color="rgba(213,94,0,0.75)"),
+                    marker=dict(size=[4, 7], color="#D55E00"),
+                    hovertemplate=safe_text(
+                        f"{countries.name(rec.origin)} → {countries.name(rec.destination)}: {rec.fines} fine(s), {fmt_money(rec.value, currency)}"
+                    )
+                    + "<extra></extra>",
+                    showlegend=False,
+                    name="flow",
+                )
+            )
+    fig.update_geos(
+        scope="world",
+        resolution=50,
+        fitbounds="locations",
+        showcountries=True,
+        countrycolor="white",
+        showland=True,
+        landcolor="#f2f2f2",
+        showframe=False,
+        projection_type="natural earth" if flows is not None and len(flows) else "mercator",
+        bgcolor="rgba(0,0,0,0)",
+    )
+    fig.update_layout(margin=dict(l=0, r=0, t=50), dragmode=False, meta={"edges": edges})
+    return fig
+
+
+SHARE_EDGES: Final = [0, 0.01, 0.05, 0.25, 0.5, 0.75, 1.0000001]
+
+
+def add_year_animation(
+    fig: go.Figure,
+    frames_by_year: dict[int, pd.DataFrame],
+    metric: str,
+    metric_label: str,
+    currency: str,
+    is_share: bool,
+    is_count: bool,
+) -> go.Figure:
+    """A play button and year slider inside the map: decisions up to each year, on fixed classes.
+
+    frames_by_year maps a year to that year's per-country frame (cumulative). Works
+    offline: the animation runs in plotly.js, on the same local boundaries.
+    """
+    edges = (fig.layout.meta or {}).get("edges") if fig.layout.meta else None
+    if not edges or len(fig.data) < 2 or not frames_by_year:
+        return fig
+    k = len(edges) - 1
+    frames = []
+    for year, per_country in sorted(frames_by_year.items()):
+        sub = per_country.set_index("iso2")[metric] if len(per_country) else pd.Series(dtype=float)
+        sub = sub[sub.notna() & ((sub > 0) | is_share)]
+        codes = list(sub.index)
+        cls = _class_index(sub, edges) + 0.5 if len(sub) else np.array([])
+        text = [
+            f"{countries.name(c)} (to {year})<br>{safe_text(metric_label)}: "
+            + (f"{v:.1%}" if is_share else f"{v:,.0f}" if is_count else fmt_money(v, currency))
+            for c, v in sub.items()
+        ]
+        frames.append(
+            go.Frame(
+                name=str(year),
+                data=[go.Choropleth(locations=[countries.iso3(c) for c in codes], z=cls, customdata=codes, text=text, zmin=0, zmax=k)],
+                traces=[1],
+            )
+        )
+    fig.frames = frames
+    steps = [
+        dict(method="animate", label=f.name, args=[[f.name], dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0))])
+        for f in frames
+    ]
+    fig.update_layout(
+        updatemenus=[
+            dict(
+                type="buttons",
+                showactive=False,
+                x=0.0,
+                y=0.02,
+                xanchor="left",
+                yanchor="bottom",
+                buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, dict(frame=dict(duration=900, redraw=True), fromcurrent=False, transition=dict(duration=0))]),
+                    dict(label="❚❚", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))]),
+                ],
+            )
+        ],
+        sliders=[dict(active=len(steps) - 1, x=0.12, y=0.02, len=0.85, yanchor="bottom", currentvalue=dict(prefix="Up to "), steps=steps, pad=dict(t=0, b=0))],
+    )
+    return fig
+
+
+# --- bars and lines -----------------------------------------------------------
+
+
+def hbar(
+    frame: pd.DataFrame,
+    label_col: str,
+    value_col: str,
+    title: str,
+    axis_label: str,
+    source: str,
+    currency: str | None = None,
+    hover_cols: dict[str, str] | None = None,
+    n: int = 15,
+    colour: str = OKABE_ITO[0],
+) -> go.Figure:
+    top = frame.head(n).iloc[::-1]
+    fig = _base(title, source, height=max(260, 60 + 28 * len(top) + 70))
+    text = [fmt_money(v, currency) if currency else f"{v:,.0f}" for v in top[value_col]]
+    hover_lines = []
+    for _, row in top.iterrows():
+        parts = [f"<b>{safe_text(row[label_col])}</b>", f"{safe_text(axis_label)}: {text[len(hover_lines)]}"]
+        for col, lab in (hover_cols or {}).items():
+            parts.append(f"{safe_text(lab)}: {safe_text(row[col])}")
+        hover_lines.append("<br>".join(parts))
+    fig.add_trace(
+        go.Bar(
+            x=top[value_col],
+            y=[safe_text(v) for v in top[label_col]],
+            orientation="h",
+            marker_color=colour,
+            text=text,
+            textposition="auto",
+            hovertext=hover_lines,
+            hoverinfo="text",
+        )
+    )
+    fig.update_xaxes(title_text=safe_text(axis_label))
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def timeline_figure(per_period: pd.DataFrame, freq: str, title: str, currency: str, source: str, cumulative_only: bool = False) -> go.Figure:
+    fig = _base(title, source, height=420)
+    if len(per_period) == 0:
+        return empty_figure(title, "No fines in this selection.", source)
+    label = "Per month" if freq == "month" else "Per year"
+    if not cumulative_only:
+        fig.add_trace(
+            go.Bar(
+                x=per_period["period"],
+                y=per_period["value"],
+                name=f"{label} ({currency})",
+                marker_color=OKABE_ITO[4],
+                customdata=np.stack([per_period["fines"], [fmt_money(v, currency) for v in per_period["value"]]], axis=1),
+                hovertemplate="%{x|%Y-%m}<br>%{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=per_period["period"],
+            y=per_period["cumulative"],
+            name=f"Cumulative ({currency})",
+            mode="lines+markers",
+            line=dict(color=OKABE_ITO[0], width=3),
+            yaxis="y2" if not cumulative_only else "y",
+            customdata=np.stack([per_period["cumulative_fines"], [fmt_money(v, currency) for v in per_period["cumulative"]]], axis=1),
+            hovertemplate="%{x|%Y-%m}<br>Cumulative: %{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text=f"{label} ({currency})" if not cumulative_only else f"Cumulative ({currency})")
+    if not cumulative_only:
+        fig.update_layout(
+            yaxis2=dict(title=f"Cumulative ({currency})", overlaying="y", side="right", showgrid=False, rangemode="tozero"),
+        )
+    fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    fig.update_xaxes(title_text="Decision date" if "decision" in title.lower() else "Date")
+    return fig
+
+
+EVENT_SYMBOLS: Final = {
+    "decision": ("circle", "#0072B2"),
+    "announcement": ("circle-open", "#0072B2"),
+    "notice_of_intent": ("diamond-open", "#999999"),
+    "appeal_lodged": ("triangle-up", "#E69F00"),
+    "court_ruling": ("square", "#CC79A7"),
+    "appeal_withdrawn": ("x", "#56B4E9"),
+    "settlement": ("star", "#56B4E9"),
+    "penalty_for_non_compliance": ("diamond", "#D55E00"),
+    "early_payment_reduction": ("triangle-down", "#009E73"),
+    "payment": ("star", "#009E73"),
+    "payment_suspended": ("hourglass", "#E69F00"),
+    "enforcement_action": ("cross", "#D55E00"),
+    "status_check": ("line-ns-open", "#555555"),
+}
+
+
+def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str = "") -> go.Figure:
+    """One lane per fine: its decision, appeal, rulings, penalties and payments over time."""
+    if len(events) == 0:
+        return empty_figure(title, "No lifecycle events for this selection.", source)
+    lanes = list(dict.fromkeys(events["label"]))
+    fig = _base(title, source, height=max(300, 120 + 34 * len(lanes)))
+    for fine_id, grp in events.groupby("fine_id", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=grp["date"],
+                y=[safe_text(grp["label"].iloc[0])] * len(grp),
+                mode="lines",
+                line=dict(color="#bbbbbb", width=2),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    for event, grp in events.groupby("event", sort=False):
+        symbol, colour = EVENT_SYMBOLS.get(event, ("circle", "#000000"))
+        hover = [
+            "<br>".join(
+                x
+                for x in (
+                    f"<b>{safe_text(r.label)}</b>",
+                    f"{r.date:%Y-%m-%d}: {safe_text(event.replace('_', ' '))}" + (f" — {safe_text(r.outcome)}" if r.outcome else ""),
+                    f"Court: {safe_text(r.court)}" if isinstance(r.court, str) and r.court else "",
+                    f"Amount: {fmt_money(r.amount, r.currency)}" if pd.notna(r.amount) and isinstance(r.currency, str) and r.currency else "",
+                    f"Source: {safe_text(r.source_url)}",
+                )
+                if x
+            )
+            for r in grp.itertuples(index=False)
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=grp["date"],
+                y=[safe_text(v) for v in grp["label"]],
+                mode="markers",
+                marker=dict(symbol=symbol, size=12, color=colour, line=dict(width=1, color="white")),
+                name=event.replace("_", " "),
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    fig.update_yaxes(categoryorder="array", categoryarray=[safe_text(v) for v in lanes[::-1]], automargin=True)
+    fig.update_xaxes(title_text="Date")
+    fig.update_layout(legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"))
+    return fig
+
+
+def grouped_bars(
+    frame: pd.DataFrame,
+    label_col: str,
+    series: dict[str, str],
+    title: str,
+    currency: str,
+    source: str,
+    n: int = 15,
+    hover_extra: str | None = None,
+) -> go.Figure:
+    """Side-by-side bars (e.g. imposed, standing, known collected) per group."""
+    top = frame.head(n)
+    fig = _base(title, source, height=440)
+    colours = [OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[5]]
+    labels = [safe_text(v) for v in top[label_col]]
+    for i, (col, name) in enumerate(series.items()):
+        extra = top[hover_extra].astype(str).map(safe_text) if hover_extra else pd.Series([""] * len(top))
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=top[col],
+                name=safe_text(name),
+                marker_color=colours[i % len(colours)],
+                hovertext=[f"<b>{lab}</b><br>{safe_text(name)}: {fmt_money(v, currency)}<br>{e}" for lab, v, e in zip(labels, top[col], extra)],
+                hoverinfo="text",
+            )
+        )
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    fig.update_yaxes(title_text=f"Amount ({currency})")
+    return fig
+
+
+def stacked_status(frame: pd.DataFrame, value_col: str, title: str, axis_label: str, source: str, currency: str | None) -> go.Figure:
+    """One bar per appeal status (count or money)."""
+    fig = _base(title, source, height=380)
+    for rec in frame.itertuples(index=False):
+        v = getattr(rec, value_col)
+        fig.add_trace(
+            go.Bar(
+                x=[STATUS_LABELS.get(rec.status, rec.status)],
+                y=[v],
+                name=STATUS_LABELS.get(rec.status, rec.status),
+                marker_color=STATUS_COLOURS.get(rec.status, "#888888"),
+                text=[fmt_money(v, currency) if currency else f"{v:,.0f}"],
+                textposition="outside",
+                hovertemplate=f"{STATUS_LABELS.get(rec.status, rec.status)}: "
+                + (fmt_money(v, currency) if currency else f"{v:,.0f}")
+                + f" ({rec.fines} fine(s))<extra></extra>",
+                showlegend=False,
+            )
+        )
+    fig.update_yaxes(title_text=safe_text(axis_label))
+    return fig
+
+
+def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currency: str | None) -> go.Figure:
+    """Decision -> appealed or not -> outcome."""
+    stages: list[tuple[str, str, float, int]] = []
+    for rec in frame.itertuples(index=False):
+        v = float(getattr(rec, value_col))
+        label = STATUS_LABELS.get(rec.status, rec.status)
+        if rec.status == "not_appealed":
+            stages.append(("Decisions", "Not appealed", v, rec.fines))
+        elif rec.status == "unknown":
+            stages.append(("Decisions", "Appeal unknown", v, rec.fines))
+        else:
+            stages.append(("Decisions", "Appealed", v, rec.fines))
+            stages.append(("Appealed", label, v, rec.fines))
+    if not stages:
+        return empty_figure(title, "No fines in this selection.", source)
+    nodes = list(dict.fromkeys([s for s, _, _, _ in stages] + [t for _, t, _, _ in stages]))
+    node_colour = {
+        "Decisions": "#0072B2",
+        "Appealed": "#E69F00",
+        "Not appealed": STATUS_COLOURS["not_appealed"],
+        "Appeal unknown": STATUS_COLOURS["unknown"],
+    }
+    for status, label in STATUS_LABELS.items():
+        node_colour.setdefault(label, STATUS_COLOURS.get(status, "#888888"))
+    # merge duplicate links (several statuses feed Decisions -> Appealed)
+    agg: dict[tuple[str, str], list[float]] = {}
+    for s, t, v, n in stages:
+        acc = agg.setdefault((s, t), [0.0, 0])
+        acc[0] += v
+        acc[1] += n
+    fig = _base(title, source, height=420)
+    fig.add_trace(
+        go.Sankey(
+            arrangement="snap",
+            node=dict(label=nodes, color=[node_colour.get(n, "#888888") for n in nodes], pad=18, thickness=18),
+            link=dict(
+                source=[nodes.index(s) for s, _ in agg],
+                target=[nodes.index(t) for _, t in agg],
+                value=[v[0] for v in agg.values()],
+                customdata=[
+                    (fmt_money(v[0], currency) if currency else f"{v[0]:,.0f}") + f" in {v[1]} fine(s)" for v in agg.values()
+                ],
+                hovertemplate="%{source.label} → %{target.label}: %{customdata}<extra></extra>",
+                color="rgba(120,120,120,0.25)",
+            ),
+        )
+    )
+    return fig
+
+
+def durations_figure(durations: pd.DataFrame, title: str, source: str) -> go.Figure:
+    if len(durations) == 0:
+        return empty_figure(title, "No fines with a court ruling in this selection.", source)
+    fig = _base(title, source, height=380)
+    for status, grp in durations.groupby("appeal_status", sort=False):
+        fig.add_trace(
+            go.Box(
+                x=grp["days"] / 365.25,
+                name=STATUS_LABELS.get(status, status),
+                marker_color=STATUS_COLOURS.get(status, "#888888"),
+                boxpoints="all",
+                jitter=0.4,
+                hovertext=[
+                    f"<b>{safe_text(r.controller)}</b> ({safe_text(r.country)})<br>{r.decision_date:%Y-%m-%d} → {r.outcome_date:%Y-%m-%d}: {r.days / 365.25:.1f} years"
+                    for r in grp.itertuples(index=False)
+                ],
+                hoverinfo="text",
+                orientation="h",
+            )
+        )
+    fig.update_xaxes(title_text="Years from decision to latest ruling")
+    fig.update_layout(showlegend=False)
+    return fig

@@ -1,0 +1,462 @@
+"""Shared page setup and render helpers (UI module: imports streamlit).
+
+Every page starts with `ctx = setup_page("Title")`: page config, data (bundled or this
+session's upload), the sidebar controls bound to the URL, currency conversion and the
+filtered frame. Pages then only call metrics and figures and render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+import streamlit as st
+
+from components import countries, data, exports, figures, fx, metrics, schema
+from components import params as P
+
+APP_NAME = "Enforcement Atlas"
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.png"
+SESSION_UPLOAD = "uploaded_fines"  # session_state key: this session's accepted upload (never global)
+SESSION_UPLOAD_NAME = "uploaded_name"
+_PREP_CACHE = "_prepared_cache"
+
+
+@dataclass
+class Context:
+    bundle: data.Bundle
+    fines: pd.DataFrame  # all rows of the chosen data, prepared (display currency columns)
+    filtered: pd.DataFrame  # after the global filters
+    events: pd.DataFrame
+    collection: pd.DataFrame
+    filters: metrics.Filters
+    money: metrics.Money
+    as_of: pd.Timestamp | None
+    present: bool
+    data_label: str
+    live: fx.LiveRates | None
+
+    @property
+    def currency(self) -> str:
+        return self.money.currency
+
+    def source_line(self, extra: str = "") -> str:
+        as_of = f"{self.as_of:%Y-%m-%d}" if self.as_of is not None else "unknown"
+        parts = [
+            f"Source: {self.data_label}; authorities' and courts' decisions (source_url per fine)",
+            f"{self.money.label}; rates: {fx.ECB_SOURCE.split(' (')[0]}",
+            f"data as of {as_of}",
+        ]
+        if extra:
+            parts.insert(1, extra)
+        return " · ".join(parts)
+
+
+# --- data ---------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def load_bundle() -> data.Bundle:
+    """The bundled, public data: one copy per process (read-only; nothing per user)."""
+    return data.load_bundle()
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _prepared_bundled(money: metrics.Money, live_key: str) -> pd.DataFrame:
+    live = fx.live_rates() if live_key else None
+    return metrics.prepare(load_bundle().fines, money, live)
+
+
+def _prepared(frame_key: str, frame: pd.DataFrame, money: metrics.Money, live: fx.LiveRates | None) -> pd.DataFrame:
+    """Per-session memo for uploaded data: never in a cache another session can reach."""
+    memo: dict = st.session_state.setdefault(_PREP_CACHE, {})
+    key = (frame_key, money, live.as_of if live and live.ok else "")
+    if key not in memo:
+        if len(memo) >= 6:
+            memo.pop(next(iter(memo)))
+        memo[key] = metrics.prepare(frame, money, live)
+    return memo[key]
+
+
+def chosen_fines(bundle: data.Bundle, choice: str) -> tuple[pd.DataFrame | None, str, str]:
+    """(raw fines or None for bundled, key, label) for the session's data choice."""
+    upload = st.session_state.get(SESSION_UPLOAD)
+    if upload is None or choice == "bundled":
+        return None, "bundled", "Enforcement Atlas bundled data"
+    name = st.session_state.get(SESSION_UPLOAD_NAME, "your file")
+    token = str(st.session_state.get("upload_token", ""))
+    if choice == "mine":
+        return upload, f"mine:{token}", f"your upload ({name})"
+    merged = merge_with_bundled(bundle.fines, upload)
+    return merged, f"merged:{token}", f"bundled data merged with your upload ({name})"
+
+
+def merge_with_bundled(bundled: pd.DataFrame, upload: pd.DataFrame) -> pd.DataFrame:
+    """Bundled rows plus uploaded rows that are not duplicates.
+
+    Duplicate rule: same country, controller (case-insensitive), decision date and amount
+    as a bundled row; the bundled row (with its sources and history) is kept.
+    """
+    key_cols = ["country", "controller", "decision_date", "amount"]
+
+    def keys(frame: pd.DataFrame) -> pd.Series:
+        return (
+            frame["country"].astype(str)
+            + "|"
+            + frame["controller"].astype(str).str.strip().str.lower()
+            + "|"
+            + frame["decision_date"].dt.strftime("%Y-%m-%d")
+            + "|"
+            + frame["amount"].round(2).astype(str)
+        )
+
+    dup = keys(upload).isin(set(keys(bundled)))
+    extra = upload[~dup].copy()
+    extra["fine_id"] = "U-" + extra["fine_id"].astype(str).str.removeprefix("U-")
+    del key_cols
+    return pd.concat([bundled, extra], ignore_index=True)
+
+
+# --- the page -----------------------------------------------------------------
+
+
+def _present_from_url() -> bool:
+    value = st.query_params.get(P.PRESENT, "")
+    return str(value).lower() in ("1", "true", "yes")
+
+
+def setup_page(title: str) -> Context:
+    """The first statement of every page: idempotent, safe on a cold server and a deep link."""
+    present = _present_from_url()
+    st.set_page_config(
+        page_title=f"{title} · {APP_NAME}",
+        # A local file: material-icon and emoji favicons are fetched from a CDN.
+        page_icon=str(FAVICON),
+        layout="wide",
+        initial_sidebar_state="collapsed" if present else "auto",
+    )
+    try:
+        bundle = load_bundle()
+    except data.DataFileError as exc:
+        st.error(str(exc), title="The bundled data could not be loaded", icon=":material/error:")
+        st.caption("Restore the file from the repository (git checkout data/) and reload the page.")
+        st.stop()
+        raise  # for type checkers; st.stop() does not return
+
+    sidebar = st.sidebar
+    with sidebar:
+        navigation()
+        st.subheader("Filters", divider="gray")
+        choice = _data_choice_widget()
+        raw, frame_key, data_label = chosen_fines(bundle, choice)
+        base = bundle.fines if raw is None else raw
+        flt = _filter_widgets(base)
+        st.subheader("Amounts", divider="gray")
+        money, want_live = _money_widgets()
+        present = st.toggle("Presentation mode", key=P.PRESENT, bind="query-params", help="Large type, no sidebar: for a projector.")
+
+    live = fx.live_rates() if (want_live and money.basis == "latest") else None
+    if raw is None:
+        prepared = _prepared_bundled(money, "live" if live and live.ok else "")
+    else:
+        prepared = _prepared(frame_key, raw, money, live if live and live.ok else None)
+    filtered = metrics.apply_filters(prepared, flt)
+    ctx = Context(
+        bundle=bundle,
+        fines=prepared,
+        filtered=filtered,
+        events=bundle.events,
+        collection=bundle.collection,
+        filters=flt,
+        money=money,
+        as_of=bundle.as_of,
+        present=bool(present),
+        data_label=data_label,
+        live=live,
+    )
+    st.title(title)
+    if live is not None and not live.ok:
+        st.warning(live.message, icon=":material/cloud_off:")
+    elif live is not None and live.ok:
+        st.caption(f"Latest rates: {fx.LIVE_SOURCE}, {live.as_of}.")
+    return ctx
+
+
+PAGES = (
+    ("app.py", "Overview", ":material/dashboard:"),
+    ("pages/1_Map.py", "Map", ":material/map:"),
+    ("pages/2_Companies.py", "Companies", ":material/business:"),
+    ("pages/3_Timeline.py", "Timeline", ":material/timeline:"),
+    ("pages/4_Collection.py", "Collection", ":material/payments:"),
+    ("pages/5_Appeals.py", "Appeals", ":material/gavel:"),
+    ("pages/6_Data.py", "Data", ":material/upload_file:"),
+)
+
+
+def navigation() -> None:
+    """Our own page links (the default list is hidden in config.toml): they carry the view's URL."""
+    query = view_query()
+    for page, label, icon in PAGES:
+        if (Path(__file__).resolve().parent.parent / page).exists():
+            st.page_link(page, label=label, icon=icon, query_params=query)
+
+
+def _data_choice_widget() -> str:
+    has_upload = st.session_state.get(SESSION_UPLOAD) is not None
+    if not has_upload:
+        return "bundled"
+    return st.segmented_control(
+        "Data",
+        ["bundled", "mine", "merged"],
+        format_func={"bundled": "Bundled", "mine": "My upload", "merged": "Merged"}.get,
+        default="merged",
+        key=P.DATA_SOURCE,
+        required=True,
+        help="Your upload is visible to this browser session only.",
+    ) or "merged"
+
+
+def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
+    first = base["decision_date"].min()
+    last = base["decision_date"].max()
+    first_d = first.date() if pd.notna(first) else dt.date(2018, 5, 25)
+    last_d = last.date() if pd.notna(last) else dt.date.today()
+    date_from = st.date_input("From", value=first_d, min_value=dt.date(1999, 1, 1), max_value=dt.date.today(), key=P.DATE_FROM, bind="query-params", format="YYYY-MM-DD")
+    date_to = st.date_input("To", value=last_d, min_value=dt.date(1999, 1, 1), max_value=dt.date.today(), key=P.DATE_TO, bind="query-params", format="YYYY-MM-DD")
+    country_codes = sorted(base["country"].dropna().unique(), key=countries.name)
+    chosen_countries = st.multiselect(
+        "Authority countries",
+        country_codes,
+        format_func=lambda c: f"{countries.name(c)} ({c})",
+        key=P.COUNTRIES,
+        bind="query-params",
+        placeholder="All countries",
+    )
+    company = st.text_input("Company", key=P.COMPANY_SEARCH, bind="query-params", placeholder="e.g. Clearview", max_chars=200)
+    sectors = sorted(s for s in base["sector"].dropna().unique() if s)
+    chosen_sectors = st.multiselect("Sector", sectors, key=P.SECTORS, bind="query-params", placeholder="All sectors")
+    appeal = st.multiselect(
+        "Appeal status",
+        list(schema.APPEAL_STATUSES),
+        format_func=lambda s: figures.STATUS_LABELS.get(s, s),
+        key=P.APPEAL,
+        bind="query-params",
+        placeholder="Any",
+    )
+    payment = st.multiselect(
+        "Payment status",
+        list(schema.PAYMENT_STATUSES),
+        format_func=lambda s: figures.STATUS_LABELS.get(s, s),
+        key=P.PAYMENT,
+        bind="query-params",
+        placeholder="Any",
+    )
+    types = st.multiselect(
+        "Decision types",
+        list(schema.DECISION_TYPES),
+        default=list(metrics.DEFAULT_TYPES),
+        format_func=lambda s: TYPE_LABELS.get(s, s),
+        key=P.DECISION_TYPES,
+        bind="query-params",
+        help="Notices of intent and decisions without a fine are kept in the data but left out of totals by default.",
+    )
+    return metrics.Filters(
+        date_from=date_from if isinstance(date_from, dt.date) else None,
+        date_to=date_to if isinstance(date_to, dt.date) else None,
+        countries=tuple(chosen_countries),
+        company=company or "",
+        sectors=tuple(chosen_sectors),
+        appeal=tuple(appeal),
+        payment=tuple(payment),
+        types=tuple(types) if types else metrics.DEFAULT_TYPES,
+    )
+
+
+TYPE_LABELS = {
+    "fine": "Fines",
+    "penalty_payment": "Penalties for non-compliance",
+    "court_fine": "Court-imposed fines (DK, EE)",
+    "notice_of_intent": "Notices of intent",
+    "no_fine": "Decisions without a fine",
+}
+
+
+def _money_widgets() -> tuple[metrics.Money, bool]:
+    currencies = fx.available_currencies()
+    currency = st.selectbox("Display currency", currencies, key=P.CURRENCY, bind="query-params")
+    basis = st.segmented_control(
+        "Conversion rate",
+        list(fx.BASES),
+        format_func={"decision": "Decision date", "latest": "Latest", "year": "Year"}.get,
+        default="decision",
+        required=True,
+        key=P.BASIS,
+        bind="query-params",
+        help="Which ECB rate converts each fine: the rate of its decision date, the latest rate, or one year's average.",
+    ) or "decision"
+    year = None
+    if basis == "year":
+        last_year = fx.rates_table().last_published.year
+        year = st.selectbox("Rate year", list(range(last_year, 1998, -1)), key=P.FX_YEAR, bind="query-params")
+    amount_basis = st.segmented_control(
+        "Amounts",
+        ["imposed", "standing"],
+        format_func={"imposed": "As imposed", "standing": "Standing after appeals"}.get,
+        default="imposed",
+        required=True,
+        key=P.AMOUNT_BASIS,
+        bind="query-params",
+    ) or "imposed"
+    want_live = False
+    if basis == "latest":
+        want_live = st.toggle(
+            "Try live rates (forex-python)",
+            key=P.LIVE_RATES,
+            bind="query-params",
+            help="Off by default. Falls back to the embedded ECB rates within 3 seconds if the service does not answer.",
+        )
+    return metrics.Money(currency=currency or "EUR", basis=basis, year=year, amount_basis=amount_basis), bool(want_live)
+
+
+# --- render helpers -----------------------------------------------------------
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^&])")
+
+
+def md_text(value: object) -> str:
+    """Data text for elements that render markdown (headers, captions, labels).
+
+    Every markdown, directive and HTML character is backslash-escaped, so a company
+    named `![x](https://evil/)` or `:red[...]` shows literally and loads nothing.
+    """
+    text = "" if value is None else str(value)
+    text = text.replace("\r", " ").replace("\n", " ")
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+
+def safe_url(url: object) -> str | None:
+    """Only http(s) links are rendered as links; anything else is shown as text or dropped."""
+    if not isinstance(url, str):
+        return None
+    parsed = urlparse(url.strip())
+    return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None
+
+
+def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection_mode=("points",)):
+    kwargs = {}
+    if on_select is not None:
+        kwargs = {"on_select": on_select, "selection_mode": selection_mode}
+    return st.plotly_chart(fig, key=key, config=figures.plot_config(filename), alt=alt, theme=None, **kwargs)
+
+
+SOURCE_COLUMNS = {
+    "controller": "Company",
+    "authority": "Authority",
+    "country": "Country",
+    "decision_date": "Decided",
+    "amount": "Amount",
+    "currency": "Currency",
+    "rate": "Rate used",
+    "rate_date": "Rate date",
+    "value_x": "Shown",
+    "appeal_status": "Appeal",
+    "payment_status": "Payment",
+    "source_url": "Source",
+}
+
+
+def sources_panel(rows: pd.DataFrame, ctx: Context, key: str, note: str = "") -> None:
+    """Beside a chart: which rows it uses, their sources, the rates and their dates."""
+    with st.expander(f"Sources and rates: {len(rows)} row(s)", icon=":material/link:"):
+        if note:
+            st.caption(note)
+        table = rows[[c for c in SOURCE_COLUMNS if c in rows.columns]].copy()
+        table["source_url"] = table["source_url"].map(safe_url)
+        st.dataframe(
+            table,
+            hide_index=True,
+            key=f"src_{key}",
+            column_config={
+                "source_url": st.column_config.LinkColumn("Source", display_text=r"https?://(?:www\.)?([^/]+)"),
+                "decision_date": st.column_config.DateColumn("Decided", format="YYYY-MM-DD"),
+                "amount": st.column_config.NumberColumn("Amount", format="%,.0f"),
+                "value_x": st.column_config.NumberColumn(f"Shown ({ctx.currency})", format="%,.0f"),
+                "rate": st.column_config.NumberColumn("Rate used", format="%.5f"),
+                **{c: st.column_config.TextColumn(label) for c, label in SOURCE_COLUMNS.items() if c in ("controller", "authority", "country", "currency", "rate_date", "appeal_status", "payment_status")},
+            },
+            alt=f"Rows behind the chart, with sources and rates ({len(rows)} rows)",
+        )
+        rates = rows.groupby(["currency", "rate_date"], observed=True)["rate"].first().reset_index()
+        rates = rates[rates["currency"] != ctx.currency]
+        if len(rates):
+            st.caption(
+                f"Rates to {ctx.currency} ({fx.ECB_SOURCE}): "
+                + "; ".join(f"1 {r.currency} = {r.rate:.5f} on {r.rate_date}" for r in rates.head(12).itertuples())
+                + (f"; and {len(rates) - 12} more" if len(rates) > 12 else "")
+            )
+
+
+def download_buttons(rows: pd.DataFrame, ctx: Context, key: str, name: str = "enforcement-atlas") -> None:
+    """Filtered data as CSV and XLSX, formula-safe, with sources and licence."""
+    cols = [c for c in schema.FINE_COLUMNS if c in rows.columns] + [c for c in ("value_x", "rate", "rate_date", "rate_source") if c in rows.columns]
+    table = rows[cols].rename(columns={"value_x": f"shown_{ctx.currency}"})
+    as_of = f"{ctx.as_of:%Y-%m-%d}" if ctx.as_of is not None else "unknown"
+    header = [
+        f"{APP_NAME}: {len(table)} row(s); {ctx.money.label}; data as of {as_of}",
+        f"Data: {ctx.data_label}",
+        exports.LICENCE,
+    ]
+    about = {
+        "title": f"{APP_NAME} export",
+        "rows": str(len(table)),
+        "data": ctx.data_label,
+        "amounts": ctx.money.label,
+        "rates": fx.ECB_SOURCE,
+        "as_of": as_of,
+        "licence": exports.LICENCE,
+        "sources": "Each row's source_url",
+    }
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Download CSV",
+        exports.to_csv_bytes(table, header),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"dl_csv_{key}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    c2.download_button(
+        "Download XLSX",
+        lambda: exports.to_xlsx_bytes(table, about),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"dl_xlsx_{key}",
+        icon=":material/table:",
+        on_click="ignore",
+    )
+
+
+def empty_state(message: str) -> None:
+    st.info(message + " Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
+
+
+def view_query() -> dict[str, str | list[str]]:
+    """The current URL's parameters, to carry the view across page links."""
+    out: dict[str, str | list[str]] = {}
+    for key in st.query_params.keys():
+        if key in P.NAMES:
+            values = st.query_params.get_all(key)
+            out[key] = values if len(values) > 1 else values[0]
+    return out
+
+
+def page_link(page: str, label: str, icon: str | None = None, **extra: str) -> None:
+    query = view_query()
+    query.update(extra)
+    st.page_link(page, label=label, icon=icon, query_params=query)

@@ -1,0 +1,374 @@
+"""Filters and figures-as-numbers: everything a page shows, computed from a canonical frame.
+
+Pure: no streamlit. Amounts are converted once (`prepare`), then every metric is a
+groupby on the converted columns. Unknown stays unknown: a collection rate is computed
+over the fines whose payment is known, and always comes with that coverage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from components import countries, fx, schema
+
+KNOWN_PAYMENT: Final = ("paid", "partly_paid", "unpaid")
+OPEN_APPEAL: Final = ("pending", "remitted")
+DEFAULT_TYPES: Final = schema.MONEY_DECISION_TYPES
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The global controls, as plain values (the URL holds them)."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    countries: tuple[str, ...] = ()
+    company: str = ""
+    sectors: tuple[str, ...] = ()
+    appeal: tuple[str, ...] = ()
+    payment: tuple[str, ...] = ()
+    types: tuple[str, ...] = DEFAULT_TYPES
+
+
+@dataclass(frozen=True)
+class Money:
+    """How amounts are shown."""
+
+    currency: str = "EUR"
+    basis: fx.Basis = "decision"
+    year: int | None = None
+    amount_basis: str = "imposed"  # or "standing"
+
+    @property
+    def label(self) -> str:
+        what = "imposed" if self.amount_basis == "imposed" else "standing after appeals"
+        how = fx.BASIS_LABELS[self.basis]
+        if self.basis == "year" and self.year:
+            how = f"{self.year} average rate"
+        return f"{self.currency}, {what}, at the {how}"
+
+
+def prepare(fines: pd.DataFrame, money: Money, live: fx.LiveRates | None = None) -> pd.DataFrame:
+    """Add display-currency columns in one vectorised conversion.
+
+    Adds: imposed_x, standing_x, paid_x (known paid in display currency, NaN if unknown),
+    value_x (imposed or standing per money.amount_basis), rate, rate_date, rate_source,
+    year, authority_name, origin.
+    """
+    out = fines.copy()
+    conv = fx.convert(
+        out["amount"], out["currency"], out["decision_date"], to=money.currency, basis=money.basis, year=money.year, live=live
+    )
+    rate = conv["rate"].to_numpy()
+    out["rate"] = rate
+    out["rate_date"] = conv["rate_date"].astype(str).to_numpy()
+    out["rate_source"] = conv["source"].astype(str).to_numpy()
+    out["imposed_x"] = out["amount"].to_numpy() * rate
+    standing = out["standing_amount"].where(out["standing_amount"].notna(), out["amount"])
+    out["standing_x"] = standing.to_numpy() * rate
+    out["paid_x"] = known_paid(out).to_numpy() * rate
+    out["value_x"] = out["standing_x"] if money.amount_basis == "standing" else out["imposed_x"]
+    out["year"] = out["decision_date"].dt.year
+    out["country_name"] = out["country"].map(countries.name)
+    out["origin"] = out["controller_country"].map(lambda c: countries.region(c if isinstance(c, str) else None))
+    return out
+
+
+def known_paid(fines: pd.DataFrame) -> pd.Series:
+    """Amount known to have been paid, in the decision's currency; NaN where not known.
+
+    paid with no figure means paid in full (the standing amount); unpaid means 0;
+    partly paid with no figure stays unknown.
+    """
+    standing = fines["standing_amount"].where(fines["standing_amount"].notna(), fines["amount"])
+    paid = fines["paid_amount"].copy()
+    status = fines["payment_status"]
+    paid = paid.where(~(paid.isna() & (status == "paid")), standing)
+    paid = paid.where(~(paid.isna() & (status == "unpaid")), 0.0)
+    paid = paid.where(status.isin(KNOWN_PAYMENT), np.nan)
+    return paid.astype("float64")
+
+
+def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    if flt.date_from:
+        mask &= frame["decision_date"] >= pd.Timestamp(flt.date_from)
+    if flt.date_to:
+        mask &= frame["decision_date"] <= pd.Timestamp(flt.date_to)
+    if flt.countries:
+        mask &= frame["country"].isin(flt.countries)
+    if flt.company.strip():
+        needle = flt.company.strip()
+        mask &= frame["controller"].str.contains(needle, case=False, regex=False, na=False) | frame[
+            "controller_group"
+        ].str.contains(needle, case=False, regex=False, na=False)
+    if flt.sectors:
+        mask &= frame["sector"].isin(flt.sectors)
+    if flt.appeal:
+        mask &= frame["appeal_status"].isin(flt.appeal)
+    if flt.payment:
+        mask &= frame["payment_status"].isin(flt.payment)
+    if flt.types:
+        mask &= frame["decision_type"].isin(flt.types)
+    return frame[mask]
+
+
+def money_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows that impose money (fines, penalties, court fines), not notices or orders."""
+    return frame[frame["decision_type"].isin(schema.MONEY_DECISION_TYPES)]
+
+
+@dataclass(frozen=True)
+class Headline:
+    fines: int
+    imposed: float
+    standing: float
+    collected: float  # known collected
+    collection_rate: float | None  # collected / standing, over fines with known payment
+    payment_known: int
+    payment_known_standing: float
+    under_appeal_share: float | None  # share of standing money under appeal
+    under_appeal: int
+    authorities: int
+    countries: int
+    unconverted: int = 0  # rows whose currency/date had no rate
+    extra: dict = field(default_factory=dict)
+
+
+def headline(frame: pd.DataFrame) -> Headline:
+    money = money_rows(frame)
+    known = money[money["payment_status"].isin(KNOWN_PAYMENT) & money["paid_x"].notna()]
+    known_standing = float(known["standing_x"].sum())
+    collected = float(known["paid_x"].sum())
+    rate = collected / known_standing if known_standing > 0 else None
+    standing_total = float(money["standing_x"].sum())
+    appeal = money[money["appeal_status"].isin(OPEN_APPEAL)]
+    share = float(appeal["standing_x"].sum()) / standing_total if standing_total > 0 else None
+    return Headline(
+        fines=len(money),
+        imposed=float(money["imposed_x"].sum()),
+        standing=standing_total,
+        collected=collected,
+        collection_rate=rate,
+        payment_known=len(known),
+        payment_known_standing=known_standing,
+        under_appeal_share=share,
+        under_appeal=len(appeal),
+        authorities=money["authority"].nunique(),
+        countries=money["country"].nunique(),
+        unconverted=int(money["imposed_x"].isna().sum()),
+    )
+
+
+def by_country(frame: pd.DataFrame, perspective: str = "authority") -> pd.DataFrame:
+    """Per-country totals. perspective: 'authority' (fining country) or 'company' (home country)."""
+    key = "country" if perspective == "authority" else "controller_country"
+    money = money_rows(frame)
+    money = money[money[key].notna() & (money[key] != "")]
+    grouped = money.groupby(key, observed=True)
+    out = pd.DataFrame(
+        {
+            "fines": grouped.size(),
+            "imposed": grouped["imposed_x"].sum(),
+            "standing": grouped["standing_x"].sum(),
+            "value": grouped["value_x"].sum(),
+            "median": grouped["value_x"].median(),
+            "paid_known": grouped["paid_x"].sum(min_count=1),
+            "payment_known": grouped["paid_x"].count(),
+        }
+    )
+    known_standing = money[money["paid_x"].notna()].groupby(key, observed=True)["standing_x"].sum()
+    out["known_standing"] = known_standing.reindex(out.index).fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["collection_rate"] = np.where(out["known_standing"] > 0, out["paid_known"] / out["known_standing"], np.nan)
+    out = out.reset_index().rename(columns={key: "iso2"})
+    out["iso3"] = out["iso2"].map(countries.iso3)
+    out["name"] = out["iso2"].map(countries.name)
+    return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def by_company(frame: pd.DataFrame, level: str = "group") -> pd.DataFrame:
+    """Totals per company group (Meta rolls up Facebook, Instagram, WhatsApp) or per company."""
+    key = "controller_group" if level == "group" else "controller"
+    money = money_rows(frame)
+    grouped = money.groupby(key, observed=True)
+    out = pd.DataFrame(
+        {
+            "fines": grouped.size(),
+            "authorities": grouped["authority"].nunique(),
+            "countries": grouped["country"].nunique(),
+            "imposed": grouped["imposed_x"].sum(),
+            "standing": grouped["standing_x"].sum(),
+            "value": grouped["value_x"].sum(),
+            "paid_known": grouped["paid_x"].sum(min_count=1),
+            "payment_known": grouped["paid_x"].count(),
+            "home": grouped["controller_country"].agg(lambda s: s.dropna().mode().iloc[0] if s.dropna().size else ""),
+            "first": grouped["decision_date"].min(),
+            "last": grouped["decision_date"].max(),
+        }
+    ).reset_index().rename(columns={key: "company"})
+    return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def multi_authority(companies: pd.DataFrame, minimum: int = 2) -> pd.DataFrame:
+    return companies[companies["authorities"] >= minimum].reset_index(drop=True)
+
+
+def company_profile(frame: pd.DataFrame, group: str) -> pd.DataFrame:
+    """Every decision of one company group, money or not, oldest first."""
+    rows = frame[frame["controller_group"] == group]
+    return rows.sort_values("decision_date", kind="stable").reset_index(drop=True)
+
+
+def timeline(frame: pd.DataFrame, freq: str = "year", date_col: str = "decision_date") -> pd.DataFrame:
+    """Fines per period and the cumulative total. freq: 'month' or 'year'."""
+    money = money_rows(frame)
+    money = money[money[date_col].notna()]
+    period = money[date_col].dt.to_period("M" if freq == "month" else "Y").dt.to_timestamp()
+    grouped = money.groupby(period, observed=True)
+    out = pd.DataFrame({"fines": grouped.size(), "value": grouped["value_x"].sum()})
+    out.index.name = "period"
+    out = out.sort_index()
+    out["cumulative"] = out["value"].cumsum()
+    out["cumulative_fines"] = out["fines"].cumsum()
+    return out.reset_index()
+
+
+def latest_outcome_dates(events: pd.DataFrame) -> pd.Series:
+    """Per fine, the date of the latest court ruling or settlement (index fine_id)."""
+    steps = events[events["event"].isin(("court_ruling", "appeal_withdrawn", "settlement"))]
+    return steps.groupby("fine_id")["date"].max().astype("datetime64[ns]")
+
+
+def _lookup_dates(keys: pd.Series, dates: pd.Series) -> pd.Series:
+    """dates (indexed by fine_id) looked up for each key; NaT where none. (map() fails on an empty mapper.)"""
+    return pd.Series(dates.reindex(keys.to_numpy()).to_numpy(dtype="datetime64[ns]"), index=keys.index)
+
+
+def with_outcome_date(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Add outcome_date: the latest ruling if any, else the decision date."""
+    out = frame.copy()
+    latest = latest_outcome_dates(events)
+    out["outcome_date"] = _lookup_dates(out["fine_id"], latest).fillna(out["decision_date"])
+    return out
+
+
+def collection_by(frame: pd.DataFrame, by: str = "authority") -> pd.DataFrame:
+    """Imposed vs standing vs known collected, with coverage, grouped by authority, year or origin."""
+    key = {"authority": "authority", "year": "year", "origin": "origin", "country": "country"}[by]
+    money = money_rows(frame)
+    grouped = money.groupby(key, observed=True)
+    out = pd.DataFrame(
+        {
+            "fines": grouped.size(),
+            "imposed": grouped["imposed_x"].sum(),
+            "standing": grouped["standing_x"].sum(),
+            "collected": grouped["paid_x"].sum(),
+            "payment_known": grouped["paid_x"].count(),
+        }
+    )
+    known_standing = money[money["paid_x"].notna()].groupby(key, observed=True)["standing_x"].sum()
+    out["known_standing"] = known_standing.reindex(out.index).fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["collection_rate"] = np.where(out["known_standing"] > 0, out["collected"] / out["known_standing"], np.nan)
+    out = out.reset_index().rename(columns={key: "group"})
+    return out.sort_values("imposed", ascending=False, kind="stable").reset_index(drop=True)
+
+
+APPEAL_ORDER: Final = ("not_appealed", "upheld", "reduced", "annulled", "remitted", "withdrawn", "pending", "unknown")
+
+
+def appeal_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count and money per appeal status, with the money removed by courts."""
+    money = money_rows(frame)
+    grouped = money.groupby("appeal_status", observed=True)
+    out = pd.DataFrame(
+        {
+            "fines": grouped.size(),
+            "imposed": grouped["imposed_x"].sum(),
+            "standing": grouped["standing_x"].sum(),
+        }
+    )
+    out["removed"] = out["imposed"] - out["standing"]
+    out = out.reindex([s for s in APPEAL_ORDER if s in out.index])
+    return out.reset_index().rename(columns={"appeal_status": "status"})
+
+
+def money_removed(frame: pd.DataFrame) -> float:
+    money = money_rows(frame)
+    return float((money["imposed_x"] - money["standing_x"]).clip(lower=0).sum())
+
+
+def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Days from decision to the latest ruling, for fines with a ruling."""
+    latest = latest_outcome_dates(events)
+    money = money_rows(frame)
+    out = money[money["fine_id"].isin(latest.index)].copy()
+    out["outcome_date"] = _lookup_dates(out["fine_id"], latest)
+    out["days"] = (out["outcome_date"] - out["decision_date"]).dt.days
+    return out[out["days"] >= 0]
+
+
+def flows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Company home country -> fining country, for decisions across a border."""
+    money = money_rows(frame)
+    cross = money[
+        money["controller_country"].notna() & (money["controller_country"] != "") & (money["controller_country"] != money["country"])
+    ]
+    grouped = cross.groupby(["controller_country", "country"], observed=True)
+    out = pd.DataFrame({"fines": grouped.size(), "value": grouped["value_x"].sum()}).reset_index()
+    out = out.rename(columns={"controller_country": "origin", "country": "destination"})
+    return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def lifecycle(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Events of the given fines, with the fine's label, for swimlanes."""
+    ev = events[events["fine_id"].isin(frame["fine_id"])].copy()
+    labels = frame.set_index("fine_id")
+    ev["label"] = ev["fine_id"].map(
+        lambda f: f"{labels.at[f, 'controller_group']} · {labels.at[f, 'country']} {labels.at[f, 'decision_date']:%Y}"
+    )
+    return ev.sort_values(["fine_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def top_fines(frame: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    return money_rows(frame).nlargest(n, "value_x")
+
+
+def published_vs_data(collection: pd.DataFrame, prepared: pd.DataFrame) -> pd.DataFrame:
+    """Each published collection figure beside what the dataset shows for the same authority and period."""
+    rows = []
+    money = money_rows(prepared)
+    for rec in collection.itertuples(index=False):
+        sel = money[
+            (money["country"] == rec.country)
+            & (money["decision_date"] >= rec.period_start)
+            & (money["decision_date"] <= rec.period_end)
+        ]
+        known = sel[sel["paid_x"].notna()]
+        published_rate = rec.collected / rec.imposed if pd.notna(rec.collected) and pd.notna(rec.imposed) and rec.imposed else np.nan
+        rows.append(
+            {
+                "authority": rec.authority,
+                "country": rec.country,
+                "period": f"{rec.period_start:%Y-%m} to {rec.period_end:%Y-%m}",
+                "what": rec.what,
+                "published_imposed": rec.imposed,
+                "published_collected": rec.collected,
+                "currency": rec.currency,
+                "published_rate": published_rate,
+                "data_fines": len(sel),
+                "data_payment_known": len(known),
+                "data_imposed_x": float(sel["imposed_x"].sum()),
+                "data_collected_x": float(known["paid_x"].sum()),
+                "source": rec.source,
+                "source_url": rec.source_url,
+                "as_of": rec.as_of,
+            }
+        )
+    return pd.DataFrame(rows)

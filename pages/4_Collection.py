@@ -1,0 +1,111 @@
+"""Collection: imposed vs standing vs known collected, and what authorities published."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import figures, layout, metrics
+from components import params as P
+
+ctx = layout.setup_page("Collection")
+cur = ctx.currency
+rows = ctx.filtered
+money = metrics.money_rows(rows)
+if len(money) == 0:
+    layout.empty_state("No fines match these filters.")
+    st.stop()
+
+head = metrics.headline(rows)
+tiles = st.container(horizontal=True)
+with tiles:
+    st.metric(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur), border=True)
+    st.metric(f"Standing ({cur})", figures.fmt_money(head.standing, cur), border=True)
+    st.metric(f"Known collected ({cur})", figures.fmt_money(head.collected, cur), border=True)
+    st.metric(
+        "Collection rate",
+        f"{head.collection_rate:.1%}" if head.collection_rate is not None else "unknown",
+        delta=f"payment known for {head.payment_known} of {head.fines} fines",
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+        help="Known collected ÷ standing, over the fines whose payment is known. Unknown is not zero.",
+    )
+status_counts = money["payment_status"].value_counts()
+st.caption(
+    "Payment status in this selection: "
+    + ", ".join(f"{figures.STATUS_LABELS.get(k, k)} {v}" for k, v in status_counts.items())
+    + ". The rate covers paid, partly paid (where the sum is known) and unpaid fines only."
+)
+
+by = st.segmented_control(
+    "Group by",
+    ["authority", "year", "origin"],
+    format_func={"authority": "Authority", "year": "Year of decision", "origin": "Company origin (EU/EEA or elsewhere)"}.get,
+    default="authority",
+    required=True,
+    key=P.COLLECTION_BY,
+    bind="query-params",
+) or "authority"
+table = metrics.collection_by(rows, by)
+table["coverage"] = table.apply(lambda r: f"payment known for {int(r.payment_known)} of {int(r.fines)}", axis=1)
+table["group"] = table["group"].astype(str)
+if by == "year":
+    table = table.sort_values("group")
+fig = figures.grouped_bars(
+    table,
+    "group",
+    {"imposed": "Imposed", "standing": "Standing", "collected": "Known collected"},
+    f"Imposed, standing and known collected by {by} ({cur})",
+    cur,
+    ctx.source_line(),
+    n=15 if by == "authority" else 40,
+    hover_extra="coverage",
+)
+layout.show_chart(fig, "collection_chart", "atlas-collection", alt=f"Imposed, standing and collected by {by}")
+st.dataframe(
+    table,
+    hide_index=True,
+    key="collection_table",
+    column_config={
+        "group": st.column_config.TextColumn(by.capitalize()),
+        "imposed": st.column_config.NumberColumn(f"Imposed ({cur})", format="%,.0f"),
+        "standing": st.column_config.NumberColumn(f"Standing ({cur})", format="%,.0f"),
+        "collected": st.column_config.NumberColumn(f"Known collected ({cur})", format="%,.0f"),
+        "known_standing": st.column_config.NumberColumn(f"Standing where payment known ({cur})", format="%,.0f"),
+        "collection_rate": st.column_config.NumberColumn("Collection rate", format="percent"),
+        "coverage": st.column_config.TextColumn("Coverage"),
+    },
+    alt="Collection table",
+)
+
+st.subheader("What authorities and journalists published")
+st.caption("Published figures in their own currency and period, beside what this dataset holds for the same authority and period.")
+published = metrics.published_vs_data(ctx.collection, ctx.fines[ctx.fines["decision_type"].isin(ctx.filters.types)])
+if len(published):
+    published["source_url"] = published["source_url"].map(layout.safe_url)
+    st.dataframe(
+        published,
+        hide_index=True,
+        key="published_table",
+        column_config={
+            "authority": st.column_config.TextColumn("Authority"),
+            "period": st.column_config.TextColumn("Period"),
+            "what": st.column_config.TextColumn("Figure", width="medium"),
+            "published_imposed": st.column_config.NumberColumn("Published: imposed", format="%,.0f"),
+            "published_collected": st.column_config.NumberColumn("Published: collected", format="%,.0f"),
+            "currency": st.column_config.TextColumn("Cur."),
+            "published_rate": st.column_config.NumberColumn("Published rate", format="percent"),
+            "data_fines": st.column_config.NumberColumn("Fines in our data"),
+            "data_payment_known": st.column_config.NumberColumn("…payment known"),
+            "data_imposed_x": st.column_config.NumberColumn(f"Our data: imposed ({cur})", format="%,.0f"),
+            "data_collected_x": st.column_config.NumberColumn(f"Our data: known collected ({cur})", format="%,.0f"),
+            "source": st.column_config.TextColumn("Reported by"),
+            "source_url": st.column_config.LinkColumn("Source", display_text=r"https?://(?:www\.)?([^/]+)"),
+            "as_of": st.column_config.DateColumn("As of", format="YYYY-MM-DD"),
+        },
+        alt="Published collection figures beside the dataset",
+    )
+else:
+    st.info("No published collection figures are bundled.")
+layout.sources_panel(money, ctx, "collection")
+layout.download_buttons(money, ctx, "collection", "enforcement-atlas-collection")

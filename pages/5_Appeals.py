@@ -1,0 +1,73 @@
+"""Appeals: outcomes by count and money, the flow from decision to outcome, money removed by courts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import countries, figures, layout, metrics
+from components import params as P
+
+ctx = layout.setup_page("Appeals")
+cur = ctx.currency
+rows = ctx.filtered
+money = metrics.money_rows(rows)
+if len(money) == 0:
+    layout.empty_state("No fines match these filters.")
+    st.stop()
+
+measure = st.segmented_control(
+    "Measure", ["count", "money"], format_func={"count": "Number of fines", "money": f"Money ({cur})"}.get,
+    default="count", required=True, key=P.APPEALS_MEASURE, bind="query-params",
+) or "count"
+outcomes = metrics.appeal_outcomes(rows)
+removed = metrics.money_removed(rows)
+appealed = money[~money["appeal_status"].isin(("not_appealed", "unknown"))]
+
+tiles = st.container(horizontal=True)
+with tiles:
+    st.metric("Fines appealed", f"{len(appealed):,}", delta=f"of {len(money):,} fines", delta_color="off", delta_arrow="off", border=True)
+    st.metric(f"Removed by courts ({cur})", figures.fmt_money(removed, cur), border=True, help="Imposed minus standing: annulments and reductions.")
+    st.metric(f"Still under appeal ({cur})", figures.fmt_money(float(money.loc[money["appeal_status"].isin(metrics.OPEN_APPEAL), "standing_x"].sum()), cur), border=True)
+    st.metric("Appeal status unknown", f"{int((money['appeal_status'] == 'unknown').sum()):,}", border=True)
+
+value_col = "fines" if measure == "count" else "imposed"
+axis = "Number of fines" if measure == "count" else f"Amount imposed ({cur})"
+left, right = st.columns(2) if not ctx.present else (st.container(), st.container())
+with left:
+    fig = figures.stacked_status(outcomes, value_col, f"Outcomes: {axis.lower()}", axis, ctx.source_line(), cur if measure == "money" else None)
+    layout.show_chart(fig, "appeals_outcomes", "atlas-appeal-outcomes", alt="Appeal outcomes")
+with right:
+    fig = figures.sankey(outcomes, value_col, f"From decision to outcome ({axis.lower()})", ctx.source_line(), cur if measure == "money" else None)
+    layout.show_chart(fig, "appeals_sankey", "atlas-appeal-flow", alt="Flow from decision to appeal outcome")
+
+by_country = (
+    money.assign(removed=(money["imposed_x"] - money["standing_x"]).clip(lower=0))
+    .groupby("country", observed=True)
+    .agg(imposed=("imposed_x", "sum"), standing=("standing_x", "sum"), removed=("removed", "sum"), fines=("fine_id", "count"))
+    .reset_index()
+)
+by_country = by_country[by_country["removed"] > 0].sort_values("removed", ascending=False)
+by_country["name"] = by_country["country"].map(countries.name)
+fig = figures.hbar(
+    by_country,
+    "name",
+    "removed",
+    f"Money removed by courts, by fining country ({cur})",
+    f"Imposed minus standing ({cur})",
+    ctx.source_line(),
+    currency=cur,
+    hover_cols={"fines": "Fines", "country": "ISO"},
+)
+if len(by_country):
+    layout.show_chart(fig, "appeals_removed", "atlas-money-removed", alt="Money removed by courts per country")
+else:
+    st.caption("No reductions or annulments in this selection.")
+
+durations = metrics.appeal_durations(rows, ctx.events)
+fig = figures.durations_figure(durations, "Time from decision to the latest court ruling", ctx.source_line())
+layout.show_chart(fig, "appeals_durations", "atlas-appeal-durations", alt="Years from decision to the latest ruling")
+
+changed = money[money["appeal_status"].isin(("reduced", "annulled", "remitted"))].sort_values("imposed_x", ascending=False)
+st.subheader("Fines changed by courts")
+layout.sources_panel(changed if len(changed) else appealed, ctx, "appeals")
+layout.download_buttons(appealed, ctx, "appeals", "enforcement-atlas-appeals")
