@@ -143,6 +143,7 @@ _KEYWORD_RULES: Final = (
     ("announced_date", r"\b(announce\w*|publi\w*)\b"),
     ("status_checked", r"\bchecked\b"),
     ("decision_date", r"\bdate\b"),
+    ("currency", r"\b(currency|ccy)\b"),
     ("amount", r"\b(fine|amount|penalty|sanction)\b"),
     ("controller_country", r"\b(controller|company|hq|home)\b.*\bcountry\b"),
     ("country", r"\bcountry\b"),
@@ -917,7 +918,9 @@ def parse_amounts(
         where = f"for the country '{country[i]}'" if country[i] else "and no country to infer it from"
         error[i] = f"no currency given {where}"
     accepted = np.isfinite(amount) & pd.isna(error)
-    currency[~accepted] = np.where(currency[~accepted] == "", "", currency[~accepted])
+    currency[~accepted] = ""
+    source[~accepted] = ""
+    amount = np.where(accepted, amount, np.nan)
     return pd.DataFrame(
         {"amount": amount, "currency": currency, "currency_source": source, "error": error, "not_fine": not_fine},
         index=index,
@@ -1504,11 +1507,12 @@ def _ingest_table(raw: RawTable, explicit: Mapping[str, str | None] | None, date
     no_auth = authority == ""
     if no_auth.any():
         authority[no_auth] = [f"Unnamed authority ({country_names[c]})" for c in acc_iso[no_auth]]
-        notes_frags.append((no_auth, "authority not given"))
+        if "authority" in mapping:  # a blank cell; a file with no such column is reported once, in choices
+            notes_frags.append((no_auth, "authority not given"))
     controller = _text(_col(frame, mapping, "controller"), n)[idx]
     no_ctrl = controller == ""
     controller[no_ctrl] = "Unknown"
-    if no_ctrl.any():
+    if no_ctrl.any() and "controller" in mapping:
         notes_frags.append((no_ctrl, "controller not given"))
     group = _text(_col(frame, mapping, "controller_group"), n)[idx]
     group = np.where(group == "", controller, group)
@@ -1655,6 +1659,7 @@ def _ingest_table(raw: RawTable, explicit: Mapping[str, str | None] | None, date
             "empty_rows": int((empty & ~read_problem).sum()),
             "generated_ids": int(gen.sum()) if k else 0,
             "authority_defaulted": int(no_auth.sum()) if k else 0,
+            "controller_defaulted": int(no_ctrl.sum()) if k else 0,
         }
     )
     if header_note:
