@@ -292,7 +292,9 @@ def test_standing_amount_matches_latest_ruling(fines, events):
     ev_by = {k: g for k, g in events.groupby("fine_id")}
     for _, row in fines[fines["appeal_status"].isin(["reduced", "upheld"])].iterrows():
         g = ev_by[row["fine_id"]]
-        rulings = g[(g["event"] == "court_ruling") & g["outcome"].isin(["reduced", "upheld"]) & g["amount"].notna()]
+        # a court ruling, or a dated status check recording the final outcome where ruling dates are unknown
+        rulings = g[g["event"].isin(["court_ruling", "status_check"]) & g["outcome"].isin(["reduced", "upheld"])
+                    & g["amount"].notna()]
         rulings = rulings[rulings["date"] > row["decision_date"]].sort_values(["date", "_order"])
         assert not rulings.empty, row["fine_id"]
         assert rulings.iloc[-1]["amount"] == row["standing_amount"], row["fine_id"]
