@@ -381,7 +381,7 @@ def test_special_cases_modelled(fines, events):
         assert types.get(t, 0) >= 1, t
     assert set(fines["legal_basis"]) >= {"GDPR", "UK GDPR", "ePrivacy (national)"}
     assert (events["event"] == "early_payment_reduction").sum() >= 3
-    meta = fines[fines["controller"].str.contains("Instagram|WhatsApp|Facebook")]
+    meta = fines[fines["controller"].str.match(r"(Meta Platforms|WhatsApp|Facebook)")]
     assert (meta["controller_group"] == "Meta").all()
     ba = fines[fines["controller"].str.startswith("British Airways")]
     assert sorted(ba["decision_type"]) == ["fine", "notice_of_intent"]
