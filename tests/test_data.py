@@ -383,6 +383,10 @@ def test_special_cases_modelled(fines, events):
     assert (events["event"] == "early_payment_reduction").sum() >= 3
     meta = fines[fines["controller"].str.match(r"(Meta Platforms|WhatsApp|Facebook)")]
     assert (meta["controller_group"] == "Meta").all()
+    # anonymised addressees are distinct entities and must not be rolled up into one "company"
+    anon = fines[fines["controller"].str.match(r"(Unnamed|Not disclosed|Private individual)")]
+    grp = anon[~anon["controller_group"].str.startswith("Telecommunications provider (Greece")]["controller_group"]
+    assert grp.is_unique
     ba = fines[fines["controller"].str.startswith("British Airways")]
     assert sorted(ba["decision_type"]) == ["fine", "notice_of_intent"]
     assert set(ba["amount"]) == {183_390_000, 20_000_000}
