@@ -23,39 +23,36 @@ if head.fines == 0:
 
 tiles = st.container(horizontal=True)
 with tiles:
-    st.metric("Fines", f"{head.fines:,}", help=f"Decisions imposing money, by {head.authorities} authorities in {head.countries} countries.", border=True)
-    st.metric(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur), border=True, help="Sum of amounts as decided.")
-    st.metric(
+    layout.kpi(
+        "Fines",
+        f"{head.fines:,}",
+        help=f"Decisions imposing money, by {head.authorities} authorities in {head.countries} countries.",
+    )
+    layout.kpi(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur), help="Sum of amounts as decided.")
+    layout.kpi(
         f"Standing ({cur})",
         figures.fmt_money(head.standing, cur),
-        delta=figures.fmt_money(head.standing - head.imposed, cur) if head.standing != head.imposed else None,
-        delta_color="off",
-        border=True,
         help="What remains after the latest court rulings (annulled fines count 0, reduced ones their new amount).",
+        note=f"{figures.fmt_money(head.imposed - head.standing, cur)} removed by courts"
+        if head.standing != head.imposed
+        else None,
     )
-    st.metric(
+    layout.kpi(
         f"Known collected ({cur})",
         figures.fmt_money(head.collected, cur),
-        border=True,
         help="Only amounts a source says were paid. Unknown payments are not counted as zero.",
     )
-    st.metric(
+    layout.kpi(
         "Collection rate",
         f"{head.collection_rate:.1%}" if head.collection_rate is not None else "unknown",
-        delta=f"payment known for {head.payment_known} of {head.fines} fines",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
         help="Known collected ÷ standing amount, over the fines whose payment status is known.",
+        note=f"payment known for {head.payment_known} of {head.fines} fines",
     )
-    st.metric(
+    layout.kpi(
         "Under appeal",
         f"{head.under_appeal_share:.0%}" if head.under_appeal_share is not None else "unknown",
-        delta=f"{head.under_appeal} fines pending or sent back",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
         help="Share of the standing amount whose appeal is pending or was sent back to the authority.",
+        note=f"{head.under_appeal} fines pending or sent back",
     )
 if head.unconverted:
     st.warning(f"{head.unconverted} fine(s) have no exchange rate for their currency and date and are left out of the sums.")
@@ -92,7 +89,9 @@ with right:
     layout.page_link("pages/2_Companies.py", "Company profiles", icon=":material/business:")
 
 per_year = metrics.timeline(rows, "year")
-fig = figures.timeline_figure(per_year, "year", f"Fines per year by decision date, and cumulative ({cur})", cur, ctx.source_line())
+fig = figures.timeline_figure(
+    per_year, "year", f"Fines per year by decision date, and cumulative ({cur})", cur, ctx.source_line()
+)
 layout.show_chart(fig, "overview_timeline", "atlas-timeline", alt="Fines per year and cumulative total")
 layout.sources_panel(metrics.money_rows(rows).sort_values("value_x", ascending=False), ctx, "overview")
 layout.download_buttons(metrics.money_rows(rows), ctx, "overview", "enforcement-atlas-fines")

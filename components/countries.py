@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Final, Iterable
+from typing import Final
 
 import pandas as pd
 import pycountry
 
-EU: Final = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
-)
+EU: Final = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
 EEA: Final = EU | {"IS", "LI", "NO"}
 #: The map's area: every authority that applies the GDPR or the UK GDPR.
 EEA_UK: Final = EEA | {"GB"}

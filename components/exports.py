@@ -7,6 +7,7 @@ it stays text. Numbers are never touched. Each export carries its sources and li
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Final
 
@@ -44,7 +45,8 @@ def to_csv_bytes(frame: pd.DataFrame, header_lines: list[str] | None = None) -> 
     buf = io.StringIO()
     for line in header_lines or []:
         buf.write("# " + str(neutralise_cell(line)).replace("\n", " ") + "\n")
-    neutralise(frame).to_csv(buf, index=False, date_format="%Y-%m-%d")
+    # Quote every text cell: a bare carriage return inside an unquoted cell would split the row.
+    neutralise(frame).to_csv(buf, index=False, date_format="%Y-%m-%d", quoting=csv.QUOTE_NONNUMERIC)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

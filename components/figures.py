@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Final, Iterable
+from collections.abc import Iterable
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -118,7 +119,7 @@ def _wrap(text: str, width: int = 140) -> list[str]:
 def _caption(fig: go.Figure, source: str) -> go.Figure:
     """The source line inside the figure, so an exported image keeps it."""
     lines = _wrap(source)
-    fig.update_layout(margin=dict(b=50 + 14 * len(lines)))
+    fig.update_layout(margin=dict(b=66 + 14 * len(lines)))
     fig.add_annotation(
         text="<br>".join(safe_text(line) for line in lines),
         xref="paper",
@@ -126,7 +127,7 @@ def _caption(fig: go.Figure, source: str) -> go.Figure:
         x=0,
         y=-0.01,
         yanchor="top",
-        yshift=-32,
+        yshift=-46,
         showarrow=False,
         align="left",
         font=dict(size=10, color="#555555"),
@@ -332,13 +333,21 @@ def add_year_animation(
         frames.append(
             go.Frame(
                 name=str(year),
-                data=[go.Choropleth(locations=[countries.iso3(c) for c in codes], z=cls, customdata=codes, text=text, zmin=0, zmax=k)],
+                data=[
+                    go.Choropleth(
+                        locations=[countries.iso3(c) for c in codes], z=cls, customdata=codes, text=text, zmin=0, zmax=k
+                    )
+                ],
                 traces=[1],
             )
         )
     fig.frames = frames
     steps = [
-        dict(method="animate", label=f.name, args=[[f.name], dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0))])
+        dict(
+            method="animate",
+            label=f.name,
+            args=[[f.name], dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0))],
+        )
         for f in frames
     ]
     fig.update_layout(
@@ -351,12 +360,29 @@ def add_year_animation(
                 xanchor="left",
                 yanchor="bottom",
                 buttons=[
-                    dict(label="▶ Play", method="animate", args=[None, dict(frame=dict(duration=900, redraw=True), fromcurrent=False, transition=dict(duration=0))]),
-                    dict(label="❚❚", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))]),
+                    dict(
+                        label="▶ Play",
+                        method="animate",
+                        args=[None, dict(frame=dict(duration=900, redraw=True), fromcurrent=False, transition=dict(duration=0))],
+                    ),
+                    dict(
+                        label="❚❚", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))]
+                    ),
                 ],
             )
         ],
-        sliders=[dict(active=len(steps) - 1, x=0.12, y=0.02, len=0.85, yanchor="bottom", currentvalue=dict(prefix="Up to "), steps=steps, pad=dict(t=0, b=0))],
+        sliders=[
+            dict(
+                active=len(steps) - 1,
+                x=0.12,
+                y=0.02,
+                len=0.85,
+                yanchor="bottom",
+                currentvalue=dict(prefix="Up to "),
+                steps=steps,
+                pad=dict(t=0, b=0),
+            )
+        ],
     )
     return fig
 
@@ -402,7 +428,9 @@ def hbar(
     return fig
 
 
-def timeline_figure(per_period: pd.DataFrame, freq: str, title: str, currency: str, source: str, cumulative_only: bool = False) -> go.Figure:
+def timeline_figure(
+    per_period: pd.DataFrame, freq: str, title: str, currency: str, source: str, cumulative_only: bool = False
+) -> go.Figure:
     fig = _base(title, source, height=420)
     if len(per_period) == 0:
         return empty_figure(title, "No fines in this selection.", source)
@@ -426,7 +454,9 @@ def timeline_figure(per_period: pd.DataFrame, freq: str, title: str, currency: s
             mode="lines+markers",
             line=dict(color=OKABE_ITO[0], width=3),
             yaxis="y2" if not cumulative_only else "y",
-            customdata=np.stack([per_period["cumulative_fines"], [fmt_money(v, currency) for v in per_period["cumulative"]]], axis=1),
+            customdata=np.stack(
+                [per_period["cumulative_fines"], [fmt_money(v, currency) for v in per_period["cumulative"]]], axis=1
+            ),
             hovertemplate="%{x|%Y-%m}<br>Cumulative: %{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
         )
     )
@@ -463,7 +493,7 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
         return empty_figure(title, "No lifecycle events for this selection.", source)
     lanes = list(dict.fromkeys(events["label"]))
     fig = _base(title, source, height=max(300, 120 + 34 * len(lanes)))
-    for fine_id, grp in events.groupby("fine_id", sort=False):
+    for _fine_id, grp in events.groupby("fine_id", sort=False):
         fig.add_trace(
             go.Scatter(
                 x=grp["date"],
@@ -481,9 +511,12 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
                 x
                 for x in (
                     f"<b>{safe_text(r.label)}</b>",
-                    f"{r.date:%Y-%m-%d}: {safe_text(event.replace('_', ' '))}" + (f" — {safe_text(r.outcome)}" if r.outcome else ""),
+                    f"{r.date:%Y-%m-%d}: {safe_text(event.replace('_', ' '))}"
+                    + (f" — {safe_text(r.outcome)}" if r.outcome else ""),
                     f"Court: {safe_text(r.court)}" if isinstance(r.court, str) and r.court else "",
-                    f"Amount: {fmt_money(r.amount, r.currency)}" if pd.notna(r.amount) and isinstance(r.currency, str) and r.currency else "",
+                    f"Amount: {fmt_money(r.amount, r.currency)}"
+                    if pd.notna(r.amount) and isinstance(r.currency, str) and r.currency
+                    else "",
                     f"Source: {safe_text(r.source_url)}",
                 )
                 if x
@@ -530,7 +563,10 @@ def grouped_bars(
                 y=top[col],
                 name=safe_text(name),
                 marker_color=colours[i % len(colours)],
-                hovertext=[f"<b>{lab}</b><br>{safe_text(name)}: {fmt_money(v, currency)}<br>{e}" for lab, v, e in zip(labels, top[col], extra)],
+                hovertext=[
+                    f"<b>{lab}</b><br>{safe_text(name)}: {fmt_money(v, currency)}<br>{e}"
+                    for lab, v, e in zip(labels, top[col], extra)
+                ],
                 hoverinfo="text",
             )
         )
@@ -539,7 +575,9 @@ def grouped_bars(
     return fig
 
 
-def stacked_status(frame: pd.DataFrame, value_col: str, title: str, axis_label: str, source: str, currency: str | None) -> go.Figure:
+def stacked_status(
+    frame: pd.DataFrame, value_col: str, title: str, axis_label: str, source: str, currency: str | None
+) -> go.Figure:
     """One bar per appeal status (count or money)."""
     fig = _base(title, source, height=380)
     for rec in frame.itertuples(index=False):

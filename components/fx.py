@@ -177,7 +177,7 @@ def convert(
     to: str = "EUR",
     basis: Basis = "decision",
     year: int | None = None,
-    live: "LiveRates | None" = None,
+    live: LiveRates | None = None,
 ) -> pd.DataFrame:
     """Convert many amounts at once.
 

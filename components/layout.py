@@ -129,6 +129,27 @@ def _present_from_url() -> bool:
     return str(value).lower() in ("1", "true", "yes")
 
 
+_PRESENT_TOGGLE = "present_toggle"
+
+
+def _present_widget(from_url: bool) -> bool:
+    """Presentation mode follows ?present=1 (not bound: a bound toggle only reads true/false)."""
+    st.session_state[_PRESENT_TOGGLE] = from_url
+
+    def sync() -> None:
+        if st.session_state[_PRESENT_TOGGLE]:
+            st.query_params[P.PRESENT] = "1"
+        elif P.PRESENT in st.query_params:
+            del st.query_params[P.PRESENT]
+
+    return st.toggle(
+        "Presentation mode",
+        key=_PRESENT_TOGGLE,
+        on_change=sync,
+        help="Large type and full-width charts for a projector; the sidebar starts closed. Same as ?present=1.",
+    )
+
+
 def setup_page(title: str) -> Context:
     """The first statement of every page: idempotent, safe on a cold server and a deep link."""
     present = _present_from_url()
@@ -157,7 +178,7 @@ def setup_page(title: str) -> Context:
         flt = _filter_widgets(base)
         st.subheader("Amounts", divider="gray")
         money, want_live = _money_widgets()
-        present = st.toggle("Presentation mode", key=P.PRESENT, bind="query-params", help="Large type, no sidebar: for a projector.")
+        present = _present_widget(present)
 
     live = fx.live_rates() if (want_live and money.basis == "latest") else None
     if raw is None:
@@ -209,15 +230,18 @@ def _data_choice_widget() -> str:
     has_upload = st.session_state.get(SESSION_UPLOAD) is not None
     if not has_upload:
         return "bundled"
-    return st.segmented_control(
-        "Data",
-        ["bundled", "mine", "merged"],
-        format_func={"bundled": "Bundled", "mine": "My upload", "merged": "Merged"}.get,
-        default="merged",
-        key=P.DATA_SOURCE,
-        required=True,
-        help="Your upload is visible to this browser session only.",
-    ) or "merged"
+    return (
+        st.segmented_control(
+            "Data",
+            ["bundled", "mine", "merged"],
+            format_func={"bundled": "Bundled", "mine": "My upload", "merged": "Merged"}.get,
+            default="merged",
+            key=P.DATA_SOURCE,
+            required=True,
+            help="Your upload is visible to this browser session only.",
+        )
+        or "merged"
+    )
 
 
 def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
@@ -225,8 +249,24 @@ def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
     last = base["decision_date"].max()
     first_d = first.date() if pd.notna(first) else dt.date(2018, 5, 25)
     last_d = last.date() if pd.notna(last) else dt.date.today()
-    date_from = st.date_input("From", value=first_d, min_value=dt.date(1999, 1, 1), max_value=dt.date.today(), key=P.DATE_FROM, bind="query-params", format="YYYY-MM-DD")
-    date_to = st.date_input("To", value=last_d, min_value=dt.date(1999, 1, 1), max_value=dt.date.today(), key=P.DATE_TO, bind="query-params", format="YYYY-MM-DD")
+    date_from = st.date_input(
+        "From",
+        value=first_d,
+        min_value=dt.date(1999, 1, 1),
+        max_value=dt.date.today(),
+        key=P.DATE_FROM,
+        bind="query-params",
+        format="YYYY-MM-DD",
+    )
+    date_to = st.date_input(
+        "To",
+        value=last_d,
+        min_value=dt.date(1999, 1, 1),
+        max_value=dt.date.today(),
+        key=P.DATE_TO,
+        bind="query-params",
+        format="YYYY-MM-DD",
+    )
     country_codes = sorted(base["country"].dropna().unique(), key=countries.name)
     chosen_countries = st.multiselect(
         "Authority countries",
@@ -276,6 +316,7 @@ def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
     )
 
 
+BASIS_LABELS = {"decision": "Decision date", "latest": "Latest", "year": "Year"}
 TYPE_LABELS = {
     "fine": "Fines",
     "penalty_payment": "Penalties for non-compliance",
@@ -288,29 +329,35 @@ TYPE_LABELS = {
 def _money_widgets() -> tuple[metrics.Money, bool]:
     currencies = fx.available_currencies()
     currency = st.selectbox("Display currency", currencies, key=P.CURRENCY, bind="query-params")
-    basis = st.segmented_control(
-        "Conversion rate",
-        list(fx.BASES),
-        format_func={"decision": "Decision date", "latest": "Latest", "year": "Year"}.get,
-        default="decision",
-        required=True,
-        key=P.BASIS,
-        bind="query-params",
-        help="Which ECB rate converts each fine: the rate of its decision date, the latest rate, or one year's average.",
-    ) or "decision"
+    basis = (
+        st.segmented_control(
+            "Conversion rate",
+            list(fx.BASES),
+            format_func=BASIS_LABELS.get,
+            default="decision",
+            required=True,
+            key=P.BASIS,
+            bind="query-params",
+            help="Which ECB rate converts each fine: the rate of its decision date, the latest rate, or one year's average.",
+        )
+        or "decision"
+    )
     year = None
     if basis == "year":
         last_year = fx.rates_table().last_published.year
         year = st.selectbox("Rate year", list(range(last_year, 1998, -1)), key=P.FX_YEAR, bind="query-params")
-    amount_basis = st.segmented_control(
-        "Amounts",
-        ["imposed", "standing"],
-        format_func={"imposed": "As imposed", "standing": "Standing after appeals"}.get,
-        default="imposed",
-        required=True,
-        key=P.AMOUNT_BASIS,
-        bind="query-params",
-    ) or "imposed"
+    amount_basis = (
+        st.segmented_control(
+            "Amounts",
+            ["imposed", "standing"],
+            format_func={"imposed": "As imposed", "standing": "Standing after appeals"}.get,
+            default="imposed",
+            required=True,
+            key=P.AMOUNT_BASIS,
+            bind="query-params",
+        )
+        or "imposed"
+    )
     want_live = False
     if basis == "latest":
         want_live = st.toggle(
@@ -338,7 +385,6 @@ def md_text(value: object) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
-
 def safe_url(url: object) -> str | None:
     """Only http(s) links are rendered as links; anything else is shown as text or dropped."""
     if not isinstance(url, str):
@@ -348,6 +394,8 @@ def safe_url(url: object) -> str | None:
 
 
 def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection_mode=("points",)):
+    if _present_from_url():
+        fig.update_layout(font_size=18, title_font_size=26, hoverlabel_font_size=18)
     kwargs = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": selection_mode}
@@ -387,7 +435,11 @@ def sources_panel(rows: pd.DataFrame, ctx: Context, key: str, note: str = "") ->
                 "amount": st.column_config.NumberColumn("Amount", format="%,.0f"),
                 "value_x": st.column_config.NumberColumn(f"Shown ({ctx.currency})", format="%,.0f"),
                 "rate": st.column_config.NumberColumn("Rate used", format="%.5f"),
-                **{c: st.column_config.TextColumn(label) for c, label in SOURCE_COLUMNS.items() if c in ("controller", "authority", "country", "currency", "rate_date", "appeal_status", "payment_status")},
+                **{
+                    c: st.column_config.TextColumn(label)
+                    for c, label in SOURCE_COLUMNS.items()
+                    if c in ("controller", "authority", "country", "currency", "rate_date", "appeal_status", "payment_status")
+                },
             },
             alt=f"Rows behind the chart, with sources and rates ({len(rows)} rows)",
         )
@@ -403,7 +455,9 @@ def sources_panel(rows: pd.DataFrame, ctx: Context, key: str, note: str = "") ->
 
 def download_buttons(rows: pd.DataFrame, ctx: Context, key: str, name: str = "enforcement-atlas") -> None:
     """Filtered data as CSV and XLSX, formula-safe, with sources and licence."""
-    cols = [c for c in schema.FINE_COLUMNS if c in rows.columns] + [c for c in ("value_x", "rate", "rate_date", "rate_source") if c in rows.columns]
+    cols = [c for c in schema.FINE_COLUMNS if c in rows.columns] + [
+        c for c in ("value_x", "rate", "rate_date", "rate_source") if c in rows.columns
+    ]
     table = rows[cols].rename(columns={"value_x": f"shown_{ctx.currency}"})
     as_of = f"{ctx.as_of:%Y-%m-%d}" if ctx.as_of is not None else "unknown"
     header = [
@@ -440,6 +494,18 @@ def download_buttons(rows: pd.DataFrame, ctx: Context, key: str, name: str = "en
         icon=":material/table:",
         on_click="ignore",
     )
+
+
+def kpi(label: str, value: str, help: str | None = None, note: str | None = None) -> None:
+    """A headline tile: st.metric, or in presentation mode a large heading readable from the back of a room."""
+    if not _present_from_url():
+        st.metric(label, value, delta=note, delta_color="off", delta_arrow="off", help=help, border=True)
+        return
+    with st.container(border=True):
+        st.caption(label)
+        st.markdown(f"# {md_text(value)}")
+        if note:
+            st.caption(note)
 
 
 def empty_state(message: str) -> None:

@@ -197,21 +197,25 @@ def by_company(frame: pd.DataFrame, level: str = "group") -> pd.DataFrame:
     key = "controller_group" if level == "group" else "controller"
     money = money_rows(frame)
     grouped = money.groupby(key, observed=True)
-    out = pd.DataFrame(
-        {
-            "fines": grouped.size(),
-            "authorities": grouped["authority"].nunique(),
-            "countries": grouped["country"].nunique(),
-            "imposed": grouped["imposed_x"].sum(),
-            "standing": grouped["standing_x"].sum(),
-            "value": grouped["value_x"].sum(),
-            "paid_known": grouped["paid_x"].sum(min_count=1),
-            "payment_known": grouped["paid_x"].count(),
-            "home": grouped["controller_country"].agg(lambda s: s.dropna().mode().iloc[0] if s.dropna().size else ""),
-            "first": grouped["decision_date"].min(),
-            "last": grouped["decision_date"].max(),
-        }
-    ).reset_index().rename(columns={key: "company"})
+    out = (
+        pd.DataFrame(
+            {
+                "fines": grouped.size(),
+                "authorities": grouped["authority"].nunique(),
+                "countries": grouped["country"].nunique(),
+                "imposed": grouped["imposed_x"].sum(),
+                "standing": grouped["standing_x"].sum(),
+                "value": grouped["value_x"].sum(),
+                "paid_known": grouped["paid_x"].sum(min_count=1),
+                "payment_known": grouped["paid_x"].count(),
+                "home": grouped["controller_country"].agg(lambda s: s.dropna().mode().iloc[0] if s.dropna().size else ""),
+                "first": grouped["decision_date"].min(),
+                "last": grouped["decision_date"].max(),
+            }
+        )
+        .reset_index()
+        .rename(columns={key: "company"})
+    )
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -318,7 +322,9 @@ def flows(frame: pd.DataFrame) -> pd.DataFrame:
     """Company home country -> fining country, for decisions across a border."""
     money = money_rows(frame)
     cross = money[
-        money["controller_country"].notna() & (money["controller_country"] != "") & (money["controller_country"] != money["country"])
+        money["controller_country"].notna()
+        & (money["controller_country"] != "")
+        & (money["controller_country"] != money["country"])
     ]
     grouped = cross.groupby(["controller_country", "country"], observed=True)
     out = pd.DataFrame({"fines": grouped.size(), "value": grouped["value_x"].sum()}).reset_index()
@@ -351,7 +357,9 @@ def published_vs_data(collection: pd.DataFrame, prepared: pd.DataFrame) -> pd.Da
             & (money["decision_date"] <= rec.period_end)
         ]
         known = sel[sel["paid_x"].notna()]
-        published_rate = rec.collected / rec.imposed if pd.notna(rec.collected) and pd.notna(rec.imposed) and rec.imposed else np.nan
+        published_rate = (
+            rec.collected / rec.imposed if pd.notna(rec.collected) and pd.notna(rec.imposed) and rec.imposed else np.nan
+        )
         rows.append(
             {
                 "authority": rec.authority,

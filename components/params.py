@@ -1,7 +1,8 @@
 """The one place that names URL query parameters (which are also the widgets' keys).
 
 A shared link is the view: every control that shapes what a page shows is bound to
-the URL under one of these names. The README documents each one; a test fails when
+the URL under one of these names (Streamlit's bind="query-params"). The URL holds each
+control's value as its label reads on screen ("Latest", "Ireland (IE)"). The README documents each one; a test fails when
 a name here is missing from the README. Pure: no streamlit.
 """
 
@@ -51,29 +52,34 @@ DATA_SOURCE: Final = "data"
 PARAMS: Final[tuple[Param, ...]] = (
     Param(DATE_FROM, "global", "First decision date shown (ISO date)", "2020-01-01"),
     Param(DATE_TO, "global", "Last decision date shown (ISO date)", "2024-12-31"),
-    Param(COUNTRIES, "global", "Fining authorities' countries, ISO-2, repeatable", "IE"),
+    Param(COUNTRIES, "global", "Fining authorities' countries, as labelled (name and ISO-2), repeatable", "Ireland (IE)"),
     Param(COMPANY_SEARCH, "global", "Company name contains (case-insensitive)", "clearview"),
-    Param(SECTORS, "global", "Sectors, repeatable", "social_media"),
-    Param(APPEAL, "global", "Appeal statuses, repeatable", "pending"),
-    Param(PAYMENT, "global", "Payment statuses, repeatable", "unpaid"),
-    Param(DECISION_TYPES, "global", "Decision types, repeatable (default: fines, penalties, court fines)", "no_fine"),
+    Param(SECTORS, "global", "Sectors as listed in the filter, repeatable", "Social media"),
+    Param(APPEAL, "global", "Appeal statuses as labelled, repeatable", "Appeal pending"),
+    Param(PAYMENT, "global", "Payment statuses as labelled, repeatable", "Unpaid"),
+    Param(
+        DECISION_TYPES,
+        "global",
+        "Decision types as labelled, repeatable (default: fines, penalties, court fines)",
+        "Decisions without a fine",
+    ),
     Param(CURRENCY, "global", "Display currency, ISO 4217", "USD"),
-    Param(BASIS, "global", "Conversion basis: decision, latest or year", "latest"),
+    Param(BASIS, "global", "Conversion rate: Decision date, Latest or Year", "Latest"),
     Param(FX_YEAR, "global", "Year whose average rate is used when basis=year", "2023"),
-    Param(AMOUNT_BASIS, "global", "Amounts shown: imposed, or standing after appeals", "standing"),
-    Param(LIVE_RATES, "global", "Try forex-python live rates for basis=latest (true/false)", "true"),
-    Param(PRESENT, "global", "Presentation mode: no sidebar, large type (1)", "1"),
-    Param(MAP_METRIC, "Map", "total, standing, count, median or collection", "count"),
-    Param(MAP_PERSPECTIVE, "Map", "authority (fining country) or company (home country)", "company"),
-    Param(MAP_YEAR, "Map", "Show decisions up to this year (the slider; 'all' for every year)", "2022"),
+    Param(AMOUNT_BASIS, "global", "Amounts shown: As imposed, or Standing after appeals", "Standing after appeals"),
+    Param(LIVE_RATES, "global", "Try forex-python live rates when the rate is Latest (true/false)", "true"),
+    Param(PRESENT, "global", "Presentation mode: sidebar closed, large type (1)", "1"),
+    Param(MAP_METRIC, "Map", "Total imposed, Total standing, Number of fines, Median fine or Collection rate", "Number of fines"),
+    Param(MAP_PERSPECTIVE, "Map", "Fining authority's country or Company's home country", "Company's home country"),
+    Param(MAP_YEAR, "Map", "Decisions up to this year (the slider; default All years)", "2022"),
     Param(MAP_FLOWS, "Map", "Draw cross-border flows (true/false)", "true"),
     Param(COMPANY, "Companies", "Company group whose profile is open", "Clearview AI"),
-    Param(COMPANY_LEVEL, "Companies", "Totals per group or per company", "company"),
-    Param(TIMELINE_FREQ, "Timeline", "month or year", "month"),
-    Param(TIMELINE_DATE, "Timeline", "decision date or date of the latest outcome", "outcome"),
-    Param(COLLECTION_BY, "Collection", "authority, year or origin", "origin"),
-    Param(APPEALS_MEASURE, "Appeals", "count or money", "money"),
-    Param(DATA_SOURCE, "Data", "Which data this session charts: bundled, mine, merged", "merged"),
+    Param(COMPANY_LEVEL, "Companies", "Totals per Company group or per Company as named", "Company as named"),
+    Param(TIMELINE_FREQ, "Timeline", "Month or Year", "Month"),
+    Param(TIMELINE_DATE, "Timeline", "Decision date or Latest outcome", "Latest outcome"),
+    Param(COLLECTION_BY, "Collection", "Authority, Year or Company origin", "Company origin"),
+    Param(APPEALS_MEASURE, "Appeals", "Number of fines or Money", "Money"),
+    Param(DATA_SOURCE, "global", "With an upload in this session: Bundled, My upload or Merged", "My upload"),
 )
 
 NAMES: Final = frozenset(p.key for p in PARAMS)

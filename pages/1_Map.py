@@ -21,13 +21,36 @@ PERSPECTIVES = {"authority": "Fining authority's country", "company": "Company's
 
 controls = st.container(horizontal=True, vertical_alignment="bottom")
 with controls:
-    metric = st.segmented_control(
-        "Metric", list(METRICS), format_func=lambda m: METRICS[m][0], default="total", required=True, key=P.MAP_METRIC, bind="query-params"
-    ) or "total"
-    perspective = st.segmented_control(
-        "Perspective", list(PERSPECTIVES), format_func=PERSPECTIVES.get, default="authority", required=True, key=P.MAP_PERSPECTIVE, bind="query-params"
-    ) or "authority"
-    show_flows = st.toggle("Cross-border flows", key=P.MAP_FLOWS, bind="query-params", help="Company home country → fining authority, for decisions across a border.")
+    metric = (
+        st.segmented_control(
+            "Metric",
+            list(METRICS),
+            format_func=lambda m: METRICS[m][0],
+            default="total",
+            required=True,
+            key=P.MAP_METRIC,
+            bind="query-params",
+        )
+        or "total"
+    )
+    perspective = (
+        st.segmented_control(
+            "Perspective",
+            list(PERSPECTIVES),
+            format_func=PERSPECTIVES.get,
+            default="authority",
+            required=True,
+            key=P.MAP_PERSPECTIVE,
+            bind="query-params",
+        )
+        or "authority"
+    )
+    show_flows = st.toggle(
+        "Cross-border flows",
+        key=P.MAP_FLOWS,
+        bind="query-params",
+        help="Company home country → fining authority, for decisions across a border.",
+    )
 
 rows = ctx.filtered
 years = sorted(int(y) for y in rows["year"].dropna().unique())

@@ -11,15 +11,19 @@ from components import params as P
 ctx = layout.setup_page("Companies")
 cur = ctx.currency
 
-level = st.segmented_control(
-    "Totals per",
-    ["group", "company"],
-    format_func={"group": "Company group (Meta = Facebook + Instagram + WhatsApp)", "company": "Company as named in the decision"}.get,
-    default="group",
-    required=True,
-    key=P.COMPANY_LEVEL,
-    bind="query-params",
-) or "group"
+level = (
+    st.segmented_control(
+        "Totals per",
+        ["group", "company"],
+        format_func={"group": "Company group", "company": "Company as named"}.get,
+        help="A company group rolls up a group's decisions: Meta = Facebook + Instagram + WhatsApp.",
+        default="group",
+        required=True,
+        key=P.COMPANY_LEVEL,
+        bind="query-params",
+    )
+    or "group"
+)
 
 rows = ctx.filtered
 all_groups = sorted(ctx.fines["controller_group"].dropna().unique())
@@ -47,22 +51,28 @@ if company:
         f"{'y' if profile['authority'].nunique() == 1 else 'ies'} in {profile['country'].nunique()} countr"
         f"{'y' if profile['country'].nunique() == 1 else 'ies'}; {head.fines} imposing money."
     )
+    if len(money):
+        fined_in = ", ".join(countries.name(c) for c in money.sort_values("decision_date")["country"].drop_duplicates())
+        paid_note = f"{figures.fmt_money(head.collected, cur)} is known to have been paid" + (
+            f" (payment known for {head.payment_known} of {head.fines})" if head.payment_known < head.fines else ""
+        )
+        st.info(
+            f"Fined {head.fines} time(s) by authorities in {fined_in}: {figures.fmt_money(head.imposed, cur)} imposed, "
+            f"{figures.fmt_money(head.standing, cur)} still standing after appeals; {paid_note}.",
+            icon=":material/summarize:",
+        )
     tiles = st.container(horizontal=True)
     with tiles:
-        st.metric(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur), border=True)
-        st.metric(f"Still standing ({cur})", figures.fmt_money(head.standing, cur), border=True, help="After the latest court rulings.")
-        st.metric(
+        layout.kpi(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur))
+        layout.kpi(f"Still standing ({cur})", figures.fmt_money(head.standing, cur), help="After the latest court rulings.")
+        layout.kpi(
             f"Known paid ({cur})",
             figures.fmt_money(head.collected, cur),
-            delta=f"payment known for {head.payment_known} of {head.fines}",
-            delta_color="off",
-            delta_arrow="off",
-            border=True,
+            note=f"payment known for {head.payment_known} of {head.fines}",
         )
-        st.metric(
+        layout.kpi(
             "Collected",
             f"{head.collection_rate:.0%}" if head.collection_rate is not None else "unknown",
-            border=True,
             help="Known paid ÷ standing, over fines whose payment is known.",
         )
     if len(profile):
@@ -73,7 +83,20 @@ if company:
             appeal=profile["appeal_status"].map(figures.STATUS_LABELS),
             payment=profile["payment_status"].map(figures.STATUS_LABELS),
         )[
-            ["decision_date", "country_name", "authority", "type", "amount", "currency", "standing_x", "appeal", "payment", "paid_x", "source", "notes"]
+            [
+                "decision_date",
+                "country_name",
+                "authority",
+                "type",
+                "amount",
+                "currency",
+                "standing_x",
+                "appeal",
+                "payment",
+                "paid_x",
+                "source",
+                "notes",
+            ]
         ]
         st.dataframe(
             table,
@@ -99,7 +122,9 @@ if company:
         fig = figures.swimlanes(lanes, f"{company}: each decision's lifecycle", ctx.source_line())
         layout.show_chart(fig, "profile_lanes", "atlas-company-lifecycle", alt=f"Lifecycle of {company}'s decisions")
         if len(money):
-            by_auth = money.groupby("country", observed=True).agg(imposed=("imposed_x", "sum"), standing=("standing_x", "sum"), paid=("paid_x", "sum"))
+            by_auth = money.groupby("country", observed=True).agg(
+                imposed=("imposed_x", "sum"), standing=("standing_x", "sum"), paid=("paid_x", "sum")
+            )
             by_auth = by_auth.reset_index()
             by_auth["country"] = by_auth["country"].map(countries.name)
             fig = figures.grouped_bars(
@@ -110,7 +135,9 @@ if company:
                 cur,
                 ctx.source_line(),
             )
-            layout.show_chart(fig, "profile_bars", "atlas-company-money", alt=f"{company}: money imposed, standing and paid by country")
+            layout.show_chart(
+                fig, "profile_bars", "atlas-company-money", alt=f"{company}: money imposed, standing and paid by country"
+            )
         layout.sources_panel(profile, ctx, "profile")
         layout.download_buttons(profile, ctx, "profile", f"enforcement-atlas-{company.lower().replace(' ', '-')[:40]}")
     else:

@@ -12,19 +12,31 @@ cur = ctx.currency
 
 controls = st.container(horizontal=True, vertical_alignment="bottom")
 with controls:
-    freq = st.segmented_control(
-        "Per", ["month", "year"], format_func=str.capitalize, default="year", required=True, key=P.TIMELINE_FREQ, bind="query-params"
-    ) or "year"
-    date_by = st.segmented_control(
-        "Date",
-        ["decision", "outcome"],
-        format_func={"decision": "Decision date", "outcome": "Date of the latest outcome"}.get,
-        default="decision",
-        required=True,
-        key=P.TIMELINE_DATE,
-        bind="query-params",
-        help="The latest outcome is the latest court ruling, withdrawal or settlement; a fine without one keeps its decision date.",
-    ) or "decision"
+    freq = (
+        st.segmented_control(
+            "Per",
+            ["month", "year"],
+            format_func=str.capitalize,
+            default="year",
+            required=True,
+            key=P.TIMELINE_FREQ,
+            bind="query-params",
+        )
+        or "year"
+    )
+    date_by = (
+        st.segmented_control(
+            "Date",
+            ["decision", "outcome"],
+            format_func={"decision": "Decision date", "outcome": "Latest outcome"}.get,
+            default="decision",
+            required=True,
+            key=P.TIMELINE_DATE,
+            bind="query-params",
+            help="The latest outcome is the latest court ruling, withdrawal or settlement; a fine without one keeps its decision date.",
+        )
+        or "decision"
+    )
 
 rows = metrics.with_outcome_date(ctx.filtered, ctx.events)
 if len(metrics.money_rows(rows)) == 0:

@@ -18,16 +18,13 @@ if len(money) == 0:
 head = metrics.headline(rows)
 tiles = st.container(horizontal=True)
 with tiles:
-    st.metric(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur), border=True)
-    st.metric(f"Standing ({cur})", figures.fmt_money(head.standing, cur), border=True)
-    st.metric(f"Known collected ({cur})", figures.fmt_money(head.collected, cur), border=True)
-    st.metric(
+    layout.kpi(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur))
+    layout.kpi(f"Standing ({cur})", figures.fmt_money(head.standing, cur))
+    layout.kpi(f"Known collected ({cur})", figures.fmt_money(head.collected, cur))
+    layout.kpi(
         "Collection rate",
         f"{head.collection_rate:.1%}" if head.collection_rate is not None else "unknown",
-        delta=f"payment known for {head.payment_known} of {head.fines} fines",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
+        note=f"payment known for {head.payment_known} of {head.fines} fines",
         help="Known collected ÷ standing, over the fines whose payment is known. Unknown is not zero.",
     )
 status_counts = money["payment_status"].value_counts()
@@ -37,15 +34,19 @@ st.caption(
     + ". The rate covers paid, partly paid (where the sum is known) and unpaid fines only."
 )
 
-by = st.segmented_control(
-    "Group by",
-    ["authority", "year", "origin"],
-    format_func={"authority": "Authority", "year": "Year of decision", "origin": "Company origin (EU/EEA or elsewhere)"}.get,
-    default="authority",
-    required=True,
-    key=P.COLLECTION_BY,
-    bind="query-params",
-) or "authority"
+by = (
+    st.segmented_control(
+        "Group by",
+        ["authority", "year", "origin"],
+        format_func={"authority": "Authority", "year": "Year", "origin": "Company origin"}.get,
+        help="Year of the decision; company origin: EU, EEA outside the EU, UK, or elsewhere.",
+        default="authority",
+        required=True,
+        key=P.COLLECTION_BY,
+        bind="query-params",
+    )
+    or "authority"
+)
 table = metrics.collection_by(rows, by)
 table["coverage"] = table.apply(lambda r: f"payment known for {int(r.payment_known)} of {int(r.fines)}", axis=1)
 table["group"] = table["group"].astype(str)
@@ -79,7 +80,9 @@ st.dataframe(
 )
 
 st.subheader("What authorities and journalists published")
-st.caption("Published figures in their own currency and period, beside what this dataset holds for the same authority and period.")
+st.caption(
+    "Published figures in their own currency and period, beside what this dataset holds for the same authority and period."
+)
 published = metrics.published_vs_data(ctx.collection, ctx.fines[ctx.fines["decision_type"].isin(ctx.filters.types)])
 if len(published):
     published["source_url"] = published["source_url"].map(layout.safe_url)

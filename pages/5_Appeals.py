@@ -15,29 +15,46 @@ if len(money) == 0:
     layout.empty_state("No fines match these filters.")
     st.stop()
 
-measure = st.segmented_control(
-    "Measure", ["count", "money"], format_func={"count": "Number of fines", "money": f"Money ({cur})"}.get,
-    default="count", required=True, key=P.APPEALS_MEASURE, bind="query-params",
-) or "count"
+measure = (
+    st.segmented_control(
+        "Measure",
+        ["count", "money"],
+        format_func={"count": "Number of fines", "money": "Money"}.get,
+        default="count",
+        required=True,
+        key=P.APPEALS_MEASURE,
+        bind="query-params",
+    )
+    or "count"
+)
 outcomes = metrics.appeal_outcomes(rows)
 removed = metrics.money_removed(rows)
 appealed = money[~money["appeal_status"].isin(("not_appealed", "unknown"))]
 
 tiles = st.container(horizontal=True)
 with tiles:
-    st.metric("Fines appealed", f"{len(appealed):,}", delta=f"of {len(money):,} fines", delta_color="off", delta_arrow="off", border=True)
-    st.metric(f"Removed by courts ({cur})", figures.fmt_money(removed, cur), border=True, help="Imposed minus standing: annulments and reductions.")
-    st.metric(f"Still under appeal ({cur})", figures.fmt_money(float(money.loc[money["appeal_status"].isin(metrics.OPEN_APPEAL), "standing_x"].sum()), cur), border=True)
-    st.metric("Appeal status unknown", f"{int((money['appeal_status'] == 'unknown').sum()):,}", border=True)
+    layout.kpi("Fines appealed", f"{len(appealed):,}", note=f"of {len(money):,} fines")
+    layout.kpi(
+        f"Removed by courts ({cur})", figures.fmt_money(removed, cur), help="Imposed minus standing: annulments and reductions."
+    )
+    layout.kpi(
+        f"Still under appeal ({cur})",
+        figures.fmt_money(float(money.loc[money["appeal_status"].isin(metrics.OPEN_APPEAL), "standing_x"].sum()), cur),
+    )
+    layout.kpi("Appeal status unknown", f"{int((money['appeal_status'] == 'unknown').sum()):,}")
 
 value_col = "fines" if measure == "count" else "imposed"
 axis = "Number of fines" if measure == "count" else f"Amount imposed ({cur})"
 left, right = st.columns(2) if not ctx.present else (st.container(), st.container())
 with left:
-    fig = figures.stacked_status(outcomes, value_col, f"Outcomes: {axis.lower()}", axis, ctx.source_line(), cur if measure == "money" else None)
+    fig = figures.stacked_status(
+        outcomes, value_col, f"Outcomes: {axis.lower()}", axis, ctx.source_line(), cur if measure == "money" else None
+    )
     layout.show_chart(fig, "appeals_outcomes", "atlas-appeal-outcomes", alt="Appeal outcomes")
 with right:
-    fig = figures.sankey(outcomes, value_col, f"From decision to outcome ({axis.lower()})", ctx.source_line(), cur if measure == "money" else None)
+    fig = figures.sankey(
+        outcomes, value_col, f"From decision to outcome ({axis.lower()})", ctx.source_line(), cur if measure == "money" else None
+    )
     layout.show_chart(fig, "appeals_sankey", "atlas-appeal-flow", alt="Flow from decision to appeal outcome")
 
 by_country = (

@@ -1,0 +1,191 @@
+"""Metrics on a small hand-made frame whose answers are known, and filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from components import metrics, schema
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    base = schema.empty_fines()
+    defaults = {
+        "authority": "A",
+        "controller_group": None,
+        "controller_country": "IE",
+        "sector": "s",
+        "decision_type": "fine",
+        "announced_date": pd.NaT,
+        "currency": "EUR",
+        "legal_basis": "GDPR",
+        "articles": "",
+        "appeal_status": "not_appealed",
+        "standing_amount": np.nan,
+        "payment_status": "unknown",
+        "paid_amount": np.nan,
+        "status_checked": pd.NaT,
+        "source_url": "https://example.org/x",
+        "notes": "",
+    }
+    recs = []
+    for i, r in enumerate(rows):
+        rec = {**defaults, "fine_id": f"F{i}", **r}
+        rec["controller_group"] = rec["controller_group"] or rec["controller"]
+        recs.append(rec)
+    frame = pd.DataFrame(recs)
+    frame["decision_date"] = pd.to_datetime(frame["decision_date"])
+    for col in ("announced_date", "status_checked"):
+        frame[col] = pd.to_datetime(frame[col])
+    return pd.concat([base, frame], ignore_index=True)[list(schema.FINE_COLUMNS)]
+
+
+@pytest.fixture
+def sample() -> pd.DataFrame:
+    return _frame(
+        [
+            # paid in full, no figure given -> paid = standing
+            {
+                "country": "IE",
+                "controller": "Meta A",
+                "controller_group": "Meta",
+                "decision_date": "2022-01-10",
+                "amount": 100.0,
+                "payment_status": "paid",
+            },
+            # reduced on appeal from 200 to 50, unpaid
+            {
+                "country": "IE",
+                "controller": "Meta B",
+                "controller_group": "Meta",
+                "decision_date": "2023-03-01",
+                "amount": 200.0,
+                "appeal_status": "reduced",
+                "standing_amount": 50.0,
+                "payment_status": "unpaid",
+            },
+            # annulled
+            {
+                "country": "FR",
+                "controller": "X",
+                "decision_date": "2023-06-01",
+                "amount": 40.0,
+                "appeal_status": "annulled",
+                "standing_amount": 0.0,
+                "payment_status": "not_due",
+            },
+            # pending, payment unknown
+            {
+                "country": "FR",
+                "controller": "Y",
+                "controller_country": "US",
+                "decision_date": "2024-02-01",
+                "amount": 60.0,
+                "appeal_status": "pending",
+            },
+            # a decision without a fine: never in money totals
+            {
+                "country": "NL",
+                "controller": "Y",
+                "controller_country": "US",
+                "decision_date": "2024-03-01",
+                "amount": 0.0,
+                "decision_type": "no_fine",
+                "payment_status": "not_due",
+            },
+            # partly paid with a known figure
+            {
+                "country": "NL",
+                "controller": "Z",
+                "decision_date": "2021-05-05",
+                "amount": 80.0,
+                "payment_status": "partly_paid",
+                "paid_amount": 20.0,
+            },
+        ]
+    )
+
+
+def test_headline_known_answers(sample):
+    prepared = metrics.prepare(sample, metrics.Money("EUR"))
+    head = metrics.headline(prepared)
+    assert head.fines == 5  # the no_fine row is not a fine
+    assert head.imposed == pytest.approx(100 + 200 + 40 + 60 + 80)
+    assert head.standing == pytest.approx(100 + 50 + 0 + 60 + 80)
+    # known payment: paid (100 of 100), unpaid (0 of 50), partly paid (20 of 80)
+    assert head.payment_known == 3
+    assert head.collected == pytest.approx(120)
+    assert head.collection_rate == pytest.approx(120 / (100 + 50 + 80))
+    assert head.under_appeal == 1 and head.under_appeal_share == pytest.approx(60 / 290)
+
+
+def test_unknown_payment_is_not_zero(sample):
+    prepared = metrics.prepare(sample, metrics.Money("EUR"))
+    pending = prepared[prepared["controller"] == "Y"].iloc[0]
+    assert np.isnan(pending["paid_x"])
+
+
+def test_by_country_and_perspective(sample):
+    prepared = metrics.prepare(sample, metrics.Money("EUR"))
+    auth = metrics.by_country(prepared, "authority").set_index("iso2")
+    assert auth.loc["IE", "imposed"] == 300 and auth.loc["IE", "fines"] == 2
+    assert auth.loc["FR", "standing"] == 60
+    assert auth.loc["IE", "collection_rate"] == pytest.approx(100 / 150)
+    home = metrics.by_country(prepared, "company").set_index("iso2")
+    assert home.loc["US", "fines"] == 1 and home.loc["IE", "fines"] == 4
+
+
+def test_company_groups_roll_up(sample):
+    prepared = metrics.prepare(sample, metrics.Money("EUR"))
+    groups = metrics.by_company(prepared, "group").set_index("company")
+    assert groups.loc["Meta", "fines"] == 2 and groups.loc["Meta", "imposed"] == 300
+    companies = metrics.by_company(prepared, "company").set_index("company")
+    assert "Meta A" in companies.index and "Meta" not in companies.index
+
+
+def test_standing_basis_changes_value(sample):
+    standing = metrics.prepare(sample, metrics.Money("EUR", amount_basis="standing"))
+    assert metrics.by_country(standing, "authority").set_index("iso2").loc["IE", "value"] == 150
+
+
+def test_filters(sample):
+    prepared = metrics.prepare(sample, metrics.Money("EUR"))
+    f = metrics.apply_filters
+    assert len(f(prepared, metrics.Filters(countries=("FR",)))) == 2
+    assert len(f(prepared, metrics.Filters(company="meta"))) == 2
+    assert len(f(prepared, metrics.Filters(date_from=dt.date(2023, 1, 1), date_to=dt.date(2023, 12, 31)))) == 2
+    assert len(f(prepared, metrics.Filters(appeal=("reduced", "annulled")))) == 2
+    assert len(f(prepared, metrics.Filters(types=("no_fine",)))) == 1
+    assert len(f(prepared, metrics.Filters(types=metrics.DEFAULT_TYPES))) == 5
+
+
+def test_appeal_outcomes_and_money_removed(sample):
+    prepared = metrics.prepare(sample, metrics.Money("EUR"))
+    out = metrics.appeal_outcomes(prepared).set_index("status")
+    assert out.loc["reduced", "removed"] == 150 and out.loc["annulled", "removed"] == 40
+    assert metrics.money_removed(prepared) == 190
+
+
+def test_timeline_cumulative(sample):
+    prepared = metrics.prepare(sample, metrics.Money("EUR"))
+    per_year = metrics.timeline(prepared, "year")
+    assert per_year["period"].dt.year.tolist() == [2021, 2022, 2023, 2024]
+    assert per_year["cumulative"].iloc[-1] == pytest.approx(480)
+
+
+def test_flows_cross_border_only(sample):
+    prepared = metrics.prepare(sample, metrics.Money("EUR"))
+    flows = metrics.flows(prepared)
+    # X (home IE) fined in FR, Y (home US) in FR, Z (home IE) in NL; the Irish fines in IE are not flows
+    assert flows[["origin", "destination"]].values.tolist() == [["IE", "NL"], ["US", "FR"], ["IE", "FR"]]
+    assert flows["value"].tolist() == [80, 60, 40]
+
+
+def test_conversion_to_display_currency(sample):
+    gbp = sample.assign(currency="GBP")
+    prepared = metrics.prepare(gbp, metrics.Money("EUR"))
+    assert (prepared["rate"] > 1).all()  # a pound has been worth more than a euro on every date here
+    assert prepared["rate_date"].str.match(r"\d{4}-\d{2}-\d{2}").all()

