@@ -16,13 +16,13 @@ from urllib.parse import urlparse
 import pandas as pd
 import streamlit as st
 
-from components import countries, data, exports, figures, fx, metrics, schema
+from components import countries, data, exports, figures, fx, metrics, schema, uploads
 from components import params as P
 
 APP_NAME = "Enforcement Atlas"
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.png"
-SESSION_UPLOAD = "uploaded_fines"  # session_state key: this session's accepted upload (never global)
-SESSION_UPLOAD_NAME = "uploaded_name"
+SESSION_UPLOAD = uploads.UPLOADED_FINES  # session_state key: this session's accepted upload (never global)
+SESSION_UPLOAD_NAME = uploads.UPLOADED_NAME
 _PREP_CACHE = "_prepared_cache"
 
 
@@ -88,37 +88,11 @@ def chosen_fines(bundle: data.Bundle, choice: str) -> tuple[pd.DataFrame | None,
     if upload is None or choice == "bundled":
         return None, "bundled", "Enforcement Atlas bundled data"
     name = st.session_state.get(SESSION_UPLOAD_NAME, "your file")
-    token = str(st.session_state.get("upload_token", ""))
+    token = f"{st.session_state.get(uploads.UPLOAD_TOKEN, '')}:{st.session_state.get(uploads.UPLOAD_VERSION, 0)}"
     if choice == "mine":
         return upload, f"mine:{token}", f"your upload ({name})"
-    merged = merge_with_bundled(bundle.fines, upload)
+    merged = uploads.merge(bundle.fines, upload)
     return merged, f"merged:{token}", f"bundled data merged with your upload ({name})"
-
-
-def merge_with_bundled(bundled: pd.DataFrame, upload: pd.DataFrame) -> pd.DataFrame:
-    """Bundled rows plus uploaded rows that are not duplicates.
-
-    Duplicate rule: same country, controller (case-insensitive), decision date and amount
-    as a bundled row; the bundled row (with its sources and history) is kept.
-    """
-    key_cols = ["country", "controller", "decision_date", "amount"]
-
-    def keys(frame: pd.DataFrame) -> pd.Series:
-        return (
-            frame["country"].astype(str)
-            + "|"
-            + frame["controller"].astype(str).str.strip().str.lower()
-            + "|"
-            + frame["decision_date"].dt.strftime("%Y-%m-%d")
-            + "|"
-            + frame["amount"].round(2).astype(str)
-        )
-
-    dup = keys(upload).isin(set(keys(bundled)))
-    extra = upload[~dup].copy()
-    extra["fine_id"] = "U-" + extra["fine_id"].astype(str).str.removeprefix("U-")
-    del key_cols
-    return pd.concat([bundled, extra], ignore_index=True)
 
 
 # --- the page -----------------------------------------------------------------

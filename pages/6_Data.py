@@ -1,0 +1,200 @@
+"""Data: upload your own fines, check the mapping and the report, use them; template, dictionary, downloads."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from components import exports, ingest, layout, schema, uploads
+
+ctx = layout.setup_page("Data")
+ROOT = Path(__file__).resolve().parent.parent
+UPLOAD_LIMIT_ROWS = 500_000
+UPLOAD_LIMIT_COLUMNS = 200
+
+st.caption(
+    "Upload your authority's register, a spreadsheet of cases or a copy of a tracker's table (CSV, TSV or XLSX). "
+    "Every row is either accepted or listed with the reason it was not. Your file stays in this browser session: "
+    "no one else sees it and nothing is written to disk."
+)
+
+upload = st.file_uploader(
+    "Fines file",
+    type=["csv", "tsv", "txt", "xlsx"],
+    key="upload_file",
+    help=f"At most {UPLOAD_LIMIT_ROWS:,} rows and {UPLOAD_LIMIT_COLUMNS} columns; the server refuses files over its size limit.",
+)
+
+state = uploads.get_state(st.session_state)
+if upload is not None:
+    data = upload.getvalue()
+    token = hashlib.sha256(data).hexdigest()[:16]
+    if state.token != token:
+        bar = st.progress(0.0, text="Reading the file…")
+        try:
+            result = ingest.ingest(
+                data,
+                filename=upload.name,
+                max_rows=UPLOAD_LIMIT_ROWS,
+                max_columns=UPLOAD_LIMIT_COLUMNS,
+                progress=lambda frac, what: bar.progress(min(max(frac, 0.0), 1.0), text=what.capitalize() + "…"),
+            )
+        except ingest.IngestError as exc:
+            bar.empty()
+            st.error(str(exc), title="This file could not be read", icon=":material/error:")
+            uploads.clear(st.session_state)
+            st.stop()
+        bar.empty()
+        uploads.store(st.session_state, token=token, name=upload.name, data=data, result=result)
+        st.rerun()  # the sidebar's data choice appears with the new upload
+elif state.token:
+    st.caption(f"Using the file uploaded earlier in this session: {layout.md_text(state.name)}.")
+
+state = uploads.get_state(st.session_state)
+result = state.result
+if result is not None:
+    st.subheader("Validation report", divider="gray")
+    tiles = st.container(horizontal=True)
+    with tiles:
+        layout.kpi("Rows read", f"{result.rows_read:,}")
+        layout.kpi("Accepted", f"{len(result.accepted):,}")
+        layout.kpi("Rejected", f"{len(result.rejected):,}")
+        layout.kpi(
+            "Not fines",
+            f"{len(result.not_fines):,}",
+            help="Rows without an amount, or whose type says reprimand, warning or order.",
+        )
+    balance = len(result.accepted) + len(result.rejected) + len(result.not_fines)
+    (st.success if balance == result.rows_read else st.error)(
+        f"Read {result.rows_read:,} = accepted {len(result.accepted):,} + rejected {len(result.rejected):,} "
+        f"+ not a fine {len(result.not_fines):,}."
+    )
+    if len(result.rejected):
+        st.markdown("**Rejected rows and why** (rows counted from 1 after the header)")
+        st.dataframe(result.rejected, hide_index=True, key="rejected_table", alt="Rejected rows with reasons")
+        st.download_button(
+            "Download rejected rows (CSV)",
+            exports.to_csv_bytes(result.rejected, [f"Rows not taken from {state.name}"]),
+            file_name="rejected-rows.csv",
+            mime="text/csv",
+            key="dl_rejected",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+    if len(result.not_fines):
+        with st.expander(f"Rows that are not fines: {len(result.not_fines)}"):
+            st.dataframe(result.not_fines, hide_index=True, key="not_fines_table", alt="Rows that are not fines")
+
+    st.subheader("Column mapping", divider="gray")
+    st.caption("The importer's choice of column for each field. Correct it and apply; the report above updates.")
+    headers = list(state.headers)
+    options = ["", *headers]
+    with st.form("mapping_form", border=True):
+        cols = st.columns(3)
+        chosen: dict[str, str] = {}
+        for i, field in enumerate(ingest.MAPPABLE_FIELDS):
+            current = result.mapping.get(field, "")
+            chosen[field] = cols[i % 3].selectbox(
+                field,
+                options,
+                index=options.index(current) if current in options else 0,
+                format_func=lambda h: "(none)" if h == "" else h,
+                key=f"map_{field}",
+            )
+        applied = st.form_submit_button("Apply mapping", icon=":material/sync:")
+    if applied:
+        explicit = {f: h for f, h in chosen.items()}
+        try:
+            new = ingest.ingest(
+                state.data, filename=state.name, mapping=explicit, max_rows=UPLOAD_LIMIT_ROWS, max_columns=UPLOAD_LIMIT_COLUMNS
+            )
+        except ingest.IngestError as exc:
+            st.error(str(exc), title="That mapping does not work")
+        else:
+            uploads.store(st.session_state, token=state.token, name=state.name, data=state.data, result=new)
+            st.rerun()
+
+    with st.expander("How the file was read", icon=":material/tune:"):
+        st.json(result.choices, expanded=2)
+        st.caption(
+            "Date order is decided per column from its values; where a column has no day above 12 it is assumed day-first and said so."
+        )
+
+    with st.expander(f"Preview of the accepted rows ({len(result.accepted):,})", expanded=False):
+        st.dataframe(result.accepted.head(200), hide_index=True, key="accepted_preview", alt="First accepted rows")
+
+    st.subheader("Use the data", divider="gray")
+    st.markdown(
+        "Choose in the sidebar under **Data**: *My upload* charts only your rows; *Merged* adds your rows to the "
+        "bundled data. Duplicate rule: an uploaded row with the same authority country, controller (ignoring case), "
+        "decision date and amount as a bundled row is a duplicate, and the bundled row (with its sources and history) is kept."
+    )
+    compare = uploads.compare(ctx.bundle.fines, result.accepted)
+    c = compare["status"].value_counts()
+    compare_tiles = st.container(horizontal=True)
+    with compare_tiles:
+        layout.kpi("New (not in the bundled data)", f"{int(c.get('new', 0)):,}")
+        layout.kpi("Matching a bundled fine", f"{int(c.get('matching', 0)):,}")
+        layout.kpi(
+            "Same case, different figures",
+            f"{int(c.get('differing', 0)):,}",
+            help="Same country, controller and date as a bundled fine, but another amount or currency.",
+        )
+    st.dataframe(compare.head(500), hide_index=True, key="compare_table", alt="Your rows compared with the bundled data")
+    st.download_button(
+        "Download the cleaned file (CSV)",
+        exports.to_csv_bytes(result.accepted, [f"Accepted rows of {state.name}, in Enforcement Atlas's canonical columns"]),
+        file_name="cleaned-fines.csv",
+        mime="text/csv",
+        key="dl_cleaned",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    if st.button("Forget my upload", key="forget_upload", icon=":material/delete:"):
+        uploads.clear(st.session_state)
+        st.rerun()
+
+st.subheader("Template and data dictionary", divider="gray")
+template = pd.DataFrame(
+    [
+        {
+            "authority": "Autoriteit Persoonsgegevens",
+            "country": "Netherlands",
+            "controller": "Example Ltd",
+            "decision_date": "2024-05-16",
+            "amount": "EUR 30.5 million",
+            "currency": "",
+            "appeal_status": "pending",
+            "payment_status": "unknown",
+            "sector": "technology",
+            "articles": "5(1)(a); 6",
+            "source_url": "https://example.org/decision",
+        }
+    ]
+)
+st.download_button(
+    "Download the template (CSV)",
+    exports.to_csv_bytes(template),
+    file_name="enforcement-atlas-template.csv",
+    mime="text/csv",
+    key="dl_template",
+    on_click="ignore",
+    icon=":material/description:",
+)
+st.caption(
+    "Only amount, country and decision date are required. Amounts may carry their currency (€2.5m, PLN 2,830,410, "
+    "4 500 000 kr); countries may be names, ISO codes or EL/UK; dates ISO, day-first or month-first."
+)
+with st.expander("Data dictionary", icon=":material/menu_book:"):
+    dictionary = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    st.markdown(dictionary)  # our own file, not user text
+
+st.subheader("Bundled data", divider="gray")
+st.caption(
+    f"{len(ctx.bundle.fines):,} decisions, {len(ctx.bundle.events):,} lifecycle events, {len(ctx.bundle.collection)} published collection figures."
+)
+layout.download_buttons(ctx.filtered, ctx, "data_page", "enforcement-atlas-selection")
+st.caption(f"Columns: {', '.join(schema.FINE_COLUMNS)}.")
