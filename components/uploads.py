@@ -23,6 +23,8 @@ UPLOAD_VERSION: Final = "upload_version"
 _RESULT: Final = "upload_result"
 _DATA: Final = "upload_bytes"
 _HEADERS: Final = "upload_headers"
+_ERROR: Final = "upload_error"
+_MAPPING: Final = "upload_mapping"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class UploadState:
     data: bytes
     result: IngestResult | None
     headers: tuple[str, ...]
+    error: str = ""  # why the last import failed (the file is kept so the user can map it)
+    mapping: dict[str, str] | None = None
 
 
 def get_state(session: MutableMapping[str, Any]) -> UploadState:
@@ -41,6 +45,8 @@ def get_state(session: MutableMapping[str, Any]) -> UploadState:
         data=session.get(_DATA, b""),
         result=session.get(_RESULT),
         headers=tuple(session.get(_HEADERS, ())),
+        error=str(session.get(_ERROR, "")),
+        mapping=dict(session.get(_MAPPING, {})),
     )
 
 
@@ -58,10 +64,29 @@ def store(session: MutableMapping[str, Any], *, token: str, name: str, data: byt
     session[_RESULT] = result
     session[_HEADERS] = headers
     session[UPLOADED_FINES] = result.accepted if len(result.accepted) else None
+    session[_MAPPING] = dict(result.mapping)
+    session.pop(_ERROR, None)
+
+
+def store_failure(session: MutableMapping[str, Any], *, token: str, name: str, data: bytes, error: str) -> None:
+    """Keep a file that could not be imported, with the reason, so its columns can be mapped by hand."""
+    from components.ingest import IngestError, read_table, suggest_mapping
+
+    clear(session)
+    session[UPLOAD_TOKEN] = token
+    session[UPLOADED_NAME] = name
+    session[_DATA] = data
+    session[_ERROR] = error
+    try:
+        raw = read_table(data, filename=name)
+    except IngestError:
+        return  # not even a table: only the message is shown
+    session[_HEADERS] = list(raw.headers)
+    session[_MAPPING] = suggest_mapping(raw.headers, raw.frame.head(50))
 
 
 def clear(session: MutableMapping[str, Any]) -> None:
-    for key in (UPLOAD_TOKEN, UPLOAD_VERSION, UPLOADED_NAME, _DATA, _RESULT, _HEADERS, UPLOADED_FINES):
+    for key in (UPLOAD_TOKEN, UPLOAD_VERSION, UPLOADED_NAME, _DATA, _RESULT, _HEADERS, _ERROR, _MAPPING, UPLOADED_FINES):
         session.pop(key, None)
 
 

@@ -29,32 +29,43 @@ upload = st.file_uploader(
 )
 
 state = uploads.get_state(st.session_state)
+
+
+def run_import(data: bytes, name: str, token: str, mapping: dict[str, str] | None = None) -> None:
+    """Import with a progress bar; keep the file (and the error) in this session either way."""
+    bar = st.progress(0.0, text="Reading the file…")
+    try:
+        result = ingest.ingest(
+            data,
+            filename=name,
+            mapping=mapping,
+            max_rows=UPLOAD_LIMIT_ROWS,
+            max_columns=UPLOAD_LIMIT_COLUMNS,
+            progress=lambda frac, what: bar.progress(min(max(frac, 0.0), 1.0), text=what.capitalize() + "…"),
+        )
+    except ingest.IngestError as exc:
+        uploads.store_failure(st.session_state, token=token, name=name, data=data, error=str(exc))
+    else:
+        uploads.store(st.session_state, token=token, name=name, data=data, result=result)
+    finally:
+        bar.empty()
+
+
 if upload is not None:
     data = upload.getvalue()
     token = hashlib.sha256(data).hexdigest()[:16]
     if state.token != token:
-        bar = st.progress(0.0, text="Reading the file…")
-        try:
-            result = ingest.ingest(
-                data,
-                filename=upload.name,
-                max_rows=UPLOAD_LIMIT_ROWS,
-                max_columns=UPLOAD_LIMIT_COLUMNS,
-                progress=lambda frac, what: bar.progress(min(max(frac, 0.0), 1.0), text=what.capitalize() + "…"),
-            )
-        except ingest.IngestError as exc:
-            bar.empty()
-            st.error(str(exc), title="This file could not be read", icon=":material/error:")
-            uploads.clear(st.session_state)
-            st.stop()
-        bar.empty()
-        uploads.store(st.session_state, token=token, name=upload.name, data=data, result=result)
+        run_import(data, upload.name, token)
         st.rerun()  # the sidebar's data choice appears with the new upload
 elif state.token:
     st.caption(f"Using the file uploaded earlier in this session: {layout.md_text(state.name)}.")
 
 state = uploads.get_state(st.session_state)
 result = state.result
+if state.error:
+    st.error(state.error, title="This file could not be imported", icon=":material/error:")
+    if state.headers:
+        st.caption("Choose below which column holds each field, then apply.")
 if result is not None:
     st.subheader("Validation report", divider="gray")
     tiles = st.container(horizontal=True)
@@ -88,17 +99,18 @@ if result is not None:
         with st.expander(f"Rows that are not fines: {len(result.not_fines)}"):
             st.dataframe(result.not_fines, hide_index=True, key="not_fines_table", alt="Rows that are not fines")
 
+if state.headers and (result is not None or state.error):
     st.subheader("Column mapping", divider="gray")
-    st.caption("The importer's choice of column for each field. Correct it and apply; the report above updates.")
-    headers = list(state.headers)
-    options = ["", *headers]
+    st.caption("The importer's choice of column for each field. Correct it and apply; the report updates.")
+    options = ["", *state.headers]
+    current_mapping = result.mapping if result is not None else state.mapping
     with st.form("mapping_form", border=True):
         cols = st.columns(3)
         chosen: dict[str, str] = {}
         for i, field in enumerate(ingest.MAPPABLE_FIELDS):
-            current = result.mapping.get(field, "")
+            current = current_mapping.get(field, "")
             chosen[field] = cols[i % 3].selectbox(
-                field,
+                field + (" (required)" if field in ingest.REQUIRED_FIELDS else ""),
                 options,
                 index=options.index(current) if current in options else 0,
                 format_func=lambda h: "(none)" if h == "" else h,
@@ -106,17 +118,10 @@ if result is not None:
             )
         applied = st.form_submit_button("Apply mapping", icon=":material/sync:")
     if applied:
-        explicit = {f: h for f, h in chosen.items()}
-        try:
-            new = ingest.ingest(
-                state.data, filename=state.name, mapping=explicit, max_rows=UPLOAD_LIMIT_ROWS, max_columns=UPLOAD_LIMIT_COLUMNS
-            )
-        except ingest.IngestError as exc:
-            st.error(str(exc), title="That mapping does not work")
-        else:
-            uploads.store(st.session_state, token=state.token, name=state.name, data=state.data, result=new)
-            st.rerun()
+        run_import(state.data, state.name, state.token, mapping=dict(chosen))
+        st.rerun()
 
+if result is not None:
     with st.expander("How the file was read", icon=":material/tune:"):
         st.json(result.choices, expanded=2)
         st.caption(

@@ -1,0 +1,138 @@
+"""The Data page as an analyst uses it: upload, read the report, correct a mapping, use the data.
+Also: two sessions with different uploads never see each other's rows."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+MONEY_TYPES = ("fine", "penalty_payment", "court_fine")
+
+
+def data_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/6_Data.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def upload(at: AppTest, path: Path, mime: str = "text/csv") -> AppTest:
+    at.file_uploader(key="upload_file").set_value((path.name, path.read_bytes(), mime))
+    at.run()
+    at.run()  # the page reruns itself after storing the import
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def table_with(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first dataframe on the page that has these columns (dataframes carry no key in AppTest)."""
+    for df in at.dataframe:
+        if set(columns) <= set(df.value.columns):
+            return df.value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def cli(path: Path) -> dict:
+    out = subprocess.run([sys.executable, "-m", "components.ingest", str(path), "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_upload_report_matches_the_command_line():
+    path = FIXTURES / "cms_tracker.csv"
+    at = upload(data_page(), path)
+    expected = cli(path)
+    assert metric(at, "Rows read") == f"{expected['rows_read']:,}"
+    assert metric(at, "Accepted") == f"{expected['rows_accepted']:,}"
+    assert metric(at, "Rejected") == f"{expected['rows_rejected']:,}"
+    assert metric(at, "Not fines") == f"{expected['rows_not_fines']:,}"
+    assert expected["rows_read"] == expected["rows_accepted"] + expected["rows_rejected"] + expected["rows_not_fines"]
+    assert any(s.value.startswith(f"Read {expected['rows_read']:,} = accepted") for s in at.success)
+    rejected = table_with(at, "row", "reason")
+    assert rejected["row"].tolist() == [r["row"] for r in expected["rejected"]]
+    assert rejected["reason"].tolist() == [r["reason"] for r in expected["rejected"]]
+
+
+def test_mapping_can_be_corrected_on_the_page(tmp_path):
+    # "Target" is not a heading the importer knows; the analyst maps it to controller.
+    path = tmp_path / "register.csv"
+    path.write_text("Target,Country,Date,Penalty\nAcme Ltd,France,2021-03-04,EUR 50000\nBeta SA,Spain,2022-05-06,\"€1,5m\"\n")
+    at = upload(data_page(), path)
+    assert at.session_state["uploaded_fines"]["controller"].tolist() != ["Acme Ltd", "Beta SA"]
+    at.selectbox(key="map_controller").set_value("Target")
+    at.button(key="FormSubmitter:mapping_form-Apply mapping").click()
+    at.run()
+    at.run()
+    assert not at.exception
+    accepted = at.session_state["uploaded_fines"]
+    assert accepted["controller"].tolist() == ["Acme Ltd", "Beta SA"]
+    assert accepted["amount"].tolist() == [50000.0, 1500000.0]
+
+
+def test_unguessable_required_column_gets_a_mapping_form(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("who,nation,sum,day\nAcme,France,1000,2021-03-04\n")
+    at = upload(data_page(), path)
+    assert any("could not be imported" in (e.proto.title or "") or "map" in e.value for e in at.error)
+    at.selectbox(key="map_decision_date").set_value("day")
+    at.selectbox(key="map_amount").set_value("sum")
+    at.selectbox(key="map_country").set_value("nation")
+    at.button(key="FormSubmitter:mapping_form-Apply mapping").click()
+    at.run()
+    at.run()
+    assert not at.exception
+    assert metric(at, "Accepted") == "1"
+
+
+def test_use_my_upload_then_merged_on_the_overview(raw_fines):
+    path = FIXTURES / "cms_tracker.csv"
+    at = upload(data_page(), path)
+    accepted = at.session_state["uploaded_fines"]
+    at.switch_page("app.py")
+    at.run()
+    at.segmented_control(key="data").set_value("mine")
+    at.run()
+    assert not at.exception
+    assert next(m.value for m in at.metric if m.label == "Fines") == f"{len(accepted):,}"
+    at.segmented_control(key="data").set_value("merged")
+    at.run()
+    bundled_money = raw_fines[raw_fines["decision_type"].isin(MONEY_TYPES)]
+    # duplicates (same country, controller, date, amount, currency as a bundled row) are not added twice
+    key = lambda f: f["country"] + "|" + f["controller"].str.strip().str.lower() + "|" + pd.to_datetime(f["decision_date"]).dt.strftime("%Y-%m-%d") + "|" + f["amount"].round(2).astype(str) + "|" + f["currency"]  # noqa: E731
+    new = (~key(accepted).isin(set(key(raw_fines)))).sum()
+    assert next(m.value for m in at.metric if m.label == "Fines") == f"{len(bundled_money) + new:,}"
+
+
+def test_two_sessions_never_see_each_others_upload(raw_fines, tmp_path):
+    mine = tmp_path / "mine.csv"
+    mine.write_text("Company,Country,Date,Fine\nOnly In Session A,France,2021-03-04,EUR 123456\n")
+    theirs = tmp_path / "theirs.csv"
+    theirs.write_text("Company,Country,Date,Fine\nOnly In Session B,Spain,2022-05-06,EUR 654321\n")
+    a = upload(data_page(), mine)
+    b = upload(data_page(), theirs)
+    for at, own, other in ((a, "Only In Session A", "Only In Session B"), (b, "Only In Session B", "Only In Session A")):
+        at.switch_page("pages/2_Companies.py")
+        at.run()
+        assert at.segmented_control(key="data").value == "merged"  # the default once a file is uploaded
+        at.text_input(key="q").set_value("Only In Session")
+        at.run()
+        assert not at.exception
+        names = table_with(at, "company", "imposed", "first")["company"].tolist()
+        assert names == [own], names
+        assert other not in str(at.session_state["uploaded_fines"]["controller"].tolist())
+    # a third session that uploaded nothing sees only the bundled data
+    c = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    c.query_params["q"] = "Only In Session"
+    c.run()
+    assert any("No fines match" in i.value for i in c.info)
