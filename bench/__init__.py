@@ -1,0 +1,1 @@
+"""Benchmarks of Enforcement Atlas. Run them all with `python -m bench.run` (see bench/README.md)."""

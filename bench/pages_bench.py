@@ -1,0 +1,131 @@
+"""Figure 3: server-side run time of each page with streamlit's AppTest.
+
+Each page runs in its own AppTest session (app.py is the entry point; other pages are
+reached with `switch_page`, as a click on the navigation would), one warm-up run, then
+`runs` timed reruns of the same session: median and p95 of the wall time of `at.run()`.
+Baseline: bench/baseline_page.py (one plotly chart of every bundled fine) run the same way.
+Then the same pages on a 100,000-row upload: a canonical frame sampled from the bundled
+fines with new ids and dates, put in `st.session_state["uploaded_fines"]` with
+`st.session_state["data"] = "mine"` before the first run, as the Data page does.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from bench.common import REPO, Figure, emit, median, note, p95, target
+
+PAGES = (
+    ("overview", "app.py"),
+    ("map", "pages/1_Map.py"),
+    ("companies", "pages/2_Companies.py"),
+    ("timeline", "pages/3_Timeline.py"),
+    ("collection", "pages/4_Collection.py"),
+    ("appeals", "pages/5_Appeals.py"),
+    ("data", "pages/6_Data.py"),
+)
+BASELINE = "bench/baseline_page.py"
+
+
+def upload_frame(n: int, seed: int = 3) -> pd.DataFrame:
+    """n canonical fines sampled from the bundled ones, with new ids and decision dates."""
+    from components import data
+
+    fines = data.load_bundle().fines
+    rng = np.random.default_rng(seed)
+    out = fines.iloc[rng.integers(0, len(fines), n)].reset_index(drop=True).copy()
+    out["fine_id"] = [f"U-BENCH-{i:07d}" for i in range(n)]
+    start = np.datetime64("2018-05-25")
+    days = rng.integers(0, (np.datetime64("2025-12-31") - start).astype(int), n)
+    out["decision_date"] = pd.to_datetime(start + days.astype("timedelta64[D]")).as_unit("ns")
+    out["announced_date"] = pd.NaT
+    out["announced_date"] = out["announced_date"].astype("datetime64[ns]")
+    return out
+
+
+#: A page stops after this many seconds of timed reruns (at least MIN_RUNS), so a slow page
+#: cannot stretch the whole run; the number of runs used is printed.
+PAGE_BUDGET_S = 25.0
+MIN_RUNS = 5
+
+
+def _time_page(script: str, page: str | None, runs: int, state: dict | None = None) -> tuple[list[float], str]:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / script), default_timeout=300)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    if page is not None:
+        at.switch_page(page)
+    at.run()  # warm-up: first run of this session (and of the process's caches)
+    problem = _problem(at)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t0)
+        problem = problem or _problem(at)
+        if len(times) >= MIN_RUNS and sum(times) > PAGE_BUDGET_S:
+            break
+    return times, problem
+
+
+def _problem(at) -> str:
+    if len(at.exception):
+        return "exception: " + str(at.exception[0].value)[:200]
+    return ""
+
+
+def run(quick: bool = False) -> list[Figure]:
+    runs = 5 if quick else 15
+    upload_n = 20_000 if quick else 100_000
+    pages = [(name, path) for name, path in PAGES if (REPO / path).exists()]
+    if quick:
+        pages = [p for p in pages if p[0] in ("overview", "map")]
+    skipped = [name for name, path in PAGES if not (REPO / path).exists()]
+    figs: list[Figure] = []
+
+    base_times, problem = _time_page(BASELINE, None, runs)
+    base_med, base_p95 = median(base_times), p95(base_times)
+    figs.append(emit(Figure("page_baseline_median", base_med, "s", None)))
+    figs.append(emit(Figure("page_baseline_p95", base_p95, "s", None)))
+    if problem:
+        note(f"baseline page: {problem}")
+
+    worst = 0.0
+    for name, path in pages:
+        times, problem = _time_page("app.py", None if path == "app.py" else path, runs)
+        f = emit(Figure(f"page_{name}_median", median(times), "s", base_med))
+        emit(Figure(f"page_{name}_p95", p95(times), "s", base_p95))
+        worst = max(worst, f.ratio or 0.0)
+        figs.append(f)
+        if problem:
+            note(f"{name}: {problem}")
+        if len(times) < runs:
+            note(f"{name}: {len(times)} runs (time budget {PAGE_BUDGET_S:.0f} s)")
+    note(f"{runs} timed reruns per page after one warm-up; baseline = {BASELINE} (one chart of the bundled fines)")
+    if skipped:
+        note(f"not present, skipped: {', '.join(skipped)}")
+    target("each page median <=3x baseline", worst <= 3.0, f"worst {worst:.2f}x")
+
+    frame = upload_frame(upload_n)
+    state = {"uploaded_fines": frame, "uploaded_name": f"bench-{upload_n}.csv", "upload_token": "bench", "data": "mine"}
+    worst_s = 0.0
+    label = f"{upload_n // 1000}k"
+    for name, path in pages:
+        times, problem = _time_page("app.py", None if path == "app.py" else path, runs, state)
+        f = emit(Figure(f"page_{name}_upload_{label}_median", median(times), "s", base_med))
+        emit(Figure(f"page_{name}_upload_{label}_p95", p95(times), "s", base_p95))
+        worst_s = max(worst_s, f.value)
+        figs.append(f)
+        if problem:
+            note(f"{name} with upload: {problem}")
+        if len(times) < runs:
+            note(f"{name} with upload: {len(times)} runs (time budget {PAGE_BUDGET_S:.0f} s)")
+    note(f"upload: {upload_n:,} canonical rows in session_state['uploaded_fines'], data='mine'; baseline as above")
+    target(f"each page median <1 s with {upload_n:,} uploaded rows", worst_s < 1.0, f"slowest {worst_s:.2f} s")
+    return figs
+
