@@ -72,12 +72,13 @@ _template.layout.hoverlabel = dict(align="left")
 pio.templates[TEMPLATE_NAME] = _template
 
 
-def plot_config(filename: str) -> dict:
-    """st.plotly_chart config: local map files, a PNG/SVG download that works offline."""
+def plot_config(filename: str, image_format: str = "png") -> dict:
+    """st.plotly_chart config: local map files, a PNG or SVG download that works offline."""
+    fmt = image_format if image_format in ("png", "svg") else "png"
     return {
         "topojsonURL": TOPOJSON_URL,
         "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        "toImageButtonOptions": {"format": fmt, "filename": filename, "scale": 2, "width": 1200, "height": 700},
         "modeBarButtonsToRemove": ["lasso2d"],
     }
 

@@ -153,6 +153,18 @@ def setup_page(title: str) -> Context:
         st.subheader("Amounts", divider="gray")
         money, want_live = _money_widgets()
         present = _present_widget(present)
+        image_format = st.segmented_control(
+            "Chart downloads",
+            ["png", "svg"],
+            format_func=str.upper,
+            default="png",
+            required=True,
+            key=P.IMAGE_FORMAT,
+            bind="query-params",
+            help="Format of the camera button on each chart. Works offline; the image keeps the chart's title and source.",
+        )
+        st.session_state[_IMAGE_FORMAT_STATE] = image_format or "png"
+        share_link(_caller_page())
 
     live = fx.live_rates() if (want_live and money.basis == "latest") else None
     if raw is None:
@@ -198,6 +210,38 @@ def navigation() -> None:
     for page, label, icon in PAGES:
         if (Path(__file__).resolve().parent.parent / page).exists():
             st.page_link(page, label=label, icon=icon, query_params=query)
+
+
+_IMAGE_FORMAT_STATE = "_image_format"
+
+
+def _caller_page() -> str:
+    """The URL path of the page being run (pages/1_Map.py -> Map, app.py -> '')."""
+    import inspect
+
+    for frame in inspect.stack()[2:6]:
+        path = Path(frame.filename)
+        if path.parent.name == "pages":
+            return re.sub(r"^\d+_", "", path.stem)
+        if path.name == "app.py":
+            return ""
+    return ""
+
+
+def share_link(page_path: str) -> None:
+    """'Copy link to this view': the page's address with every control in the query string."""
+    from urllib.parse import urlencode, urlsplit
+
+    base = st.context.url or ""
+    parts = urlsplit(base)
+    root = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
+    prefix = st.get_option("server.baseUrlPath").strip("/")
+    path = "/".join(p for p in (prefix, page_path) if p)
+    query = urlencode(view_query(), doseq=True)
+    link = f"{root}/{path}" + (f"?{query}" if query else "")
+    with st.expander("Copy link to this view", icon=":material/share:"):
+        st.code(link, language=None, wrap_lines=True)
+        st.caption("Opens this page with the same filters, currency and settings, on any browser.")
 
 
 def _data_choice_widget() -> str:
@@ -370,10 +414,11 @@ def safe_url(url: object) -> str | None:
 def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection_mode=("points",)):
     if _present_from_url():
         fig.update_layout(font_size=18, title_font_size=26, hoverlabel_font_size=18)
+    config = figures.plot_config(filename, st.session_state.get(_IMAGE_FORMAT_STATE, "png"))
     kwargs = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": selection_mode}
-    return st.plotly_chart(fig, key=key, config=figures.plot_config(filename), alt=alt, theme=None, **kwargs)
+    return st.plotly_chart(fig, key=key, config=config, alt=alt, theme=None, **kwargs)
 
 
 SOURCE_COLUMNS = {

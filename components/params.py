@@ -35,6 +35,7 @@ FX_YEAR: Final = "fxyear"
 AMOUNT_BASIS: Final = "amount"
 LIVE_RATES: Final = "live"
 PRESENT: Final = "present"
+IMAGE_FORMAT: Final = "img"
 
 # Page controls
 MAP_METRIC: Final = "metric"
@@ -69,6 +70,7 @@ PARAMS: Final[tuple[Param, ...]] = (
     Param(AMOUNT_BASIS, "global", "Amounts shown: As imposed, or Standing after appeals", "Standing after appeals"),
     Param(LIVE_RATES, "global", "Try forex-python live rates when the rate is Latest (true/false)", "true"),
     Param(PRESENT, "global", "Presentation mode: sidebar closed, large type (1)", "1"),
+    Param(IMAGE_FORMAT, "global", "Format of the charts' download (camera) button: PNG or SVG", "SVG"),
     Param(MAP_METRIC, "Map", "Total imposed, Total standing, Number of fines, Median fine or Collection rate", "Number of fines"),
     Param(MAP_PERSPECTIVE, "Map", "Fining authority's country or Company's home country", "Company's home country"),
     Param(MAP_YEAR, "Map", "Decisions up to this year (the slider; default All years)", "2022"),

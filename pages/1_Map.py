@@ -57,8 +57,8 @@ years = sorted(int(y) for y in rows["year"].dropna().unique())
 year_choice = "all"
 if len(years) > 1:
     year_choice = st.select_slider(
-        "Decisions up to year (press ▶ on the map to play the years)",
-        options=["all", *[str(y) for y in years]],
+        "Decisions up to year (▶ Play on the map animates the years)",
+        options=[*[str(y) for y in years], "all"],
         value="all",
         key=P.MAP_YEAR,
         bind="query-params",

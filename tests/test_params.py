@@ -33,6 +33,7 @@ EXPECTED = {
     P.CURRENCY: "USD",
     P.BASIS: "latest",
     P.AMOUNT_BASIS: "standing",
+    P.IMAGE_FORMAT: "svg",
     P.MAP_METRIC: "count",
     P.MAP_PERSPECTIVE: "company",
     P.MAP_YEAR: "2022",
