@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable
 from typing import Final
 
@@ -102,7 +103,7 @@ def fmt_money(value: float | None, currency: str) -> str:
     return f"{sign}{currency} {v:,.0f}"
 
 
-def _wrap(text: str, width: int = 140) -> list[str]:
+def _wrap(text: str, width: int = 95) -> list[str]:
     lines: list[str] = []
     current = ""
     for part in text.split(" · "):
@@ -541,6 +542,14 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
     return fig
 
 
+def short_authority(name: str) -> str:
+    """'Data Protection Commission (DPC)' -> 'DPC'; long names without an abbreviation are cut."""
+    found = re.findall(r"\(([^()]{2,12})\)\s*$", str(name))
+    if found:
+        return found[-1]
+    return str(name) if len(str(name)) <= 28 else str(name)[:27] + "…"
+
+
 def grouped_bars(
     frame: pd.DataFrame,
     label_col: str,
@@ -550,18 +559,22 @@ def grouped_bars(
     source: str,
     n: int = 15,
     hover_extra: str | None = None,
+    horizontal: bool = False,
 ) -> go.Figure:
     """Side-by-side bars (e.g. imposed, standing, known collected) per group."""
     top = frame.head(n)
-    fig = _base(title, source, height=440)
+    if horizontal:
+        top = top.iloc[::-1]
+    fig = _base(title, source, height=max(440, 120 + 46 * len(top)) if horizontal else 440)
     colours = [OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[5]]
     labels = [safe_text(v) for v in top[label_col]]
     for i, (col, name) in enumerate(series.items()):
         extra = top[hover_extra].astype(str).map(safe_text) if hover_extra else pd.Series([""] * len(top))
         fig.add_trace(
             go.Bar(
-                x=labels,
-                y=top[col],
+                x=top[col] if horizontal else labels,
+                y=labels if horizontal else top[col],
+                orientation="h" if horizontal else "v",
                 name=safe_text(name),
                 marker_color=colours[i % len(colours)],
                 hovertext=[
@@ -572,7 +585,11 @@ def grouped_bars(
             )
         )
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
-    fig.update_yaxes(title_text=f"Amount ({currency})")
+    if horizontal:
+        fig.update_xaxes(title_text=f"Amount ({currency})")
+        fig.update_yaxes(automargin=True)
+    else:
+        fig.update_yaxes(title_text=f"Amount ({currency})")
     return fig
 
 

@@ -269,6 +269,7 @@ def collection_by(frame: pd.DataFrame, by: str = "authority") -> pd.DataFrame:
     grouped = money.groupby(key, observed=True)
     out = pd.DataFrame(
         {
+            "country": grouped["country"].agg(lambda s: s.mode().iloc[0] if len(s) else ""),
             "fines": grouped.size(),
             "imposed": grouped["imposed_x"].sum(),
             "standing": grouped["standing_x"].sum(),
@@ -315,7 +316,9 @@ def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     out = money[money["fine_id"].isin(latest.index)].copy()
     out["outcome_date"] = _lookup_dates(out["fine_id"], latest)
     out["days"] = (out["outcome_date"] - out["decision_date"]).dt.days
-    return out[out["days"] >= 0]
+    # a ruling on the decision day is the imposition itself (Danish court fines), not an appeal
+    appealed = ~out["appeal_status"].isin(("not_appealed", "unknown"))
+    return out[(out["days"] > 0) & appealed]
 
 
 def flows(frame: pd.DataFrame) -> pd.DataFrame:

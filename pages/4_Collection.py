@@ -50,17 +50,22 @@ by = (
 table = metrics.collection_by(rows, by)
 table["coverage"] = table.apply(lambda r: f"payment known for {int(r.payment_known)} of {int(r.fines)}", axis=1)
 table["group"] = table["group"].astype(str)
+if by == "authority":
+    table["label"] = table["group"].map(figures.short_authority) + " (" + table["country"] + ")"
+else:
+    table["label"] = table["group"]
 if by == "year":
     table = table.sort_values("group")
 fig = figures.grouped_bars(
     table,
-    "group",
+    "label",
     {"imposed": "Imposed", "standing": "Standing", "collected": "Known collected"},
     f"Imposed, standing and known collected by {by} ({cur})",
     cur,
     ctx.source_line(),
     n=15 if by == "authority" else 40,
     hover_extra="coverage",
+    horizontal=by != "year",
 )
 layout.show_chart(fig, "collection_chart", "atlas-collection", alt=f"Imposed, standing and collected by {by}")
 st.dataframe(
@@ -69,6 +74,7 @@ st.dataframe(
     key="collection_table",
     column_config={
         "group": st.column_config.TextColumn(by.capitalize()),
+        "label": None,
         "imposed": st.column_config.NumberColumn(f"Imposed ({cur})", format="%,.0f"),
         "standing": st.column_config.NumberColumn(f"Standing ({cur})", format="%,.0f"),
         "collected": st.column_config.NumberColumn(f"Known collected ({cur})", format="%,.0f"),
