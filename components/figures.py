@@ -132,7 +132,8 @@ def _caption(fig: go.Figure, source: str) -> go.Figure:
         yshift=-46,
         showarrow=False,
         align="left",
-        font=dict(size=10, color="#555555"),
+        font=dict(size=10),
+        opacity=0.8,
     )
     return fig
 
@@ -538,7 +539,7 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
         )
     fig.update_yaxes(categoryorder="array", categoryarray=[safe_text(v) for v in lanes[::-1]], automargin=True)
     fig.update_xaxes(title_text="Date")
-    fig.update_layout(legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"))
+    fig.update_layout(legend=dict(orientation="h", y=1.0, x=0, xanchor="left", yanchor="bottom"), margin=dict(t=110))
     return fig
 
 

@@ -418,7 +418,7 @@ def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection
     kwargs = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": selection_mode}
-    return st.plotly_chart(fig, key=key, config=config, alt=alt, theme=None, **kwargs)
+    return st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
 
 
 SOURCE_COLUMNS = {
