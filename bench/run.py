@@ -18,7 +18,11 @@ import time
 import traceback
 import warnings
 
-from bench.common import note
+# Before streamlit is imported: AppTest runs scripts outside a server and logs
+# "missing ScriptRunContext" at warning level; app errors are still reported by the benches.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+
+from bench.common import REPO, note  # noqa: E402
 
 # name -> (module, in --quick)
 BENCHES = {
@@ -42,6 +46,20 @@ def _machine() -> str:
     )
 
 
+def _revision() -> str:
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "app.py", "pages", "components", "data", ".streamlit"],
+            cwd=REPO, capture_output=True, text=True, timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head}" + (f" plus uncommitted changes in {len(dirty.splitlines())} app file(s)" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fast subset (CI smoke, under ~2 minutes)")
@@ -57,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = args.only or [n for n, (_, in_quick) in BENCHES.items() if in_quick or not args.quick]
     note(f"Enforcement Atlas benchmarks, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {'quick' if args.quick else 'full'} run")
     note(_machine())
+    note(f"app revision {_revision()}; load average {os.getloadavg()[0]:.2f} at start (other work on the machine skews timings)")
     note("name, value, unit, baseline, ratio")
     failed = []
     start = time.monotonic()
@@ -71,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(name)
             note(f"{name} FAILED: {type(exc).__name__}: {exc}")
             traceback.print_exc(file=sys.stderr)
-        note(f"{name} took {time.monotonic() - t0:.0f} s")
+        load1, _, _ = os.getloadavg()
+        note(f"{name} took {time.monotonic() - t0:.0f} s (load average {load1:.2f} at the end)")
     note(f"all done in {time.monotonic() - start:.0f} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
