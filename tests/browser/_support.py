@@ -1,0 +1,168 @@
+"""Helpers shared by the real-browser tests: waiting for Streamlit, reading what plotly drew.
+
+Kept free of module-level playwright imports so the folder can be collected (and skipped
+with a reason) on a machine without a browser.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "tests" / "artifacts"
+if str(REPO) not in sys.path:  # the pure modules (params, countries) name what the app shows
+    sys.path.insert(0, str(REPO))
+
+APP_TIMEOUT_MS = 60_000
+UI_TIMEOUT_MS = 30_000
+
+#: Streamlit's frontend probes `<page>/_stcore/host-config` and `<page>/_stcore/health` on a
+#: deep link before it finds the server root; those 404s are Streamlit's, not the app's.
+STREAMLIT_PROBE = re.compile(r"/[^/]+/_stcore/(host-config|health)$")
+
+#: Every trace's drawn data, with typed arrays made plain (JSON-comparable).
+CHART_DATA_JS = """
+() => {
+  const plain = v => (v && ArrayBuffer.isView(v)) ? Array.from(v) : v;
+  const keys = ['type', 'name', 'locations', 'z', 'x', 'y', 'customdata', 'text', 'values', 'labels'];
+  return Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => (g.data || []).map(t => {
+    const out = {};
+    for (const k of keys) if (t[k] !== undefined) out[k] = plain(t[k]);
+    return out;
+  }));
+}
+"""
+
+#: Ids of the drawn choropleth shapes (plotly binds each path's ISO-3 code as `__data__.loc`).
+DRAWN_LOCATIONS_JS = """
+() => Array.from(document.querySelectorAll('path.choroplethlocation'))
+        .map(p => p.__data__ && p.__data__.loc).filter(Boolean)
+"""
+
+
+def wait_for_app(page, text: str | None = None, timeout: int = APP_TIMEOUT_MS) -> None:
+    """Streamlit connected, the page script finished, no exception element, and `text` visible."""
+    from playwright.sync_api import expect
+
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]',
+        timeout=timeout,
+    )
+    # the running indicator ("Running..." / Stop) is gone once the script has finished
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=timeout)
+    assert_no_exception(page)
+    if text is not None:
+        expect(page.get_by_text(text, exact=True).first).to_be_visible(timeout=timeout)
+        assert_no_exception(page)
+
+
+def assert_no_exception(page) -> None:
+    """No exception element (with showErrorDetails = "none" it says only that the app hit an error)."""
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, "Streamlit exception on the page: " + " | ".join(errors.all_inner_texts())
+    redacted = page.get_by_text("This app has encountered an error")
+    assert redacted.count() == 0, "the app hit an uncaught error (details redacted; see the server log)"
+
+
+def wait_for_charts(page, minimum: int = 1, timeout: int = APP_TIMEOUT_MS) -> int:
+    """Wait until at least `minimum` plotly charts have drawn their SVG; return how many charts exist."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n && "
+        "Array.from(document.querySelectorAll('.js-plotly-plot')).every(g => g.querySelector('.main-svg'))",
+        arg=minimum,
+        timeout=timeout,
+    )
+    return page.locator(".js-plotly-plot").count()
+
+
+def chart_data(page) -> list:
+    return page.evaluate(CHART_DATA_JS)
+
+
+def metric_values(page) -> list[str]:
+    return page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+
+
+def query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlparse(url).query)
+
+
+def sidebar_link(page, label: str):
+    """The app's own sidebar navigation link (components/layout.py navigation())."""
+    return page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a').filter(has=page.get_by_text(label, exact=True))
+
+
+def external(url: str) -> bool:
+    """True for a request that would leave this machine."""
+    scheme = urlparse(url).scheme
+    if scheme in ("data", "blob", "about", "chrome", "chrome-extension", "devtools"):
+        return False
+    return urlparse(url).hostname not in ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def shot(page, name: str) -> Path:
+    """A full-page screenshot a person can look at (tests/artifacts/, gitignored)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"browser-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def expect(*args, **kwargs):
+    """playwright's expect, imported late so the folder collects without playwright."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(*args, **kwargs)
+
+
+# --- pages with a log ----------------------------------------------------------------
+
+
+@dataclass
+class PageLog:
+    """What a page did besides drawing: requests, failed responses, console errors, dialogs."""
+
+    requests: list[str] = field(default_factory=list)
+    failed_responses: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def external_requests(self) -> list[str]:
+        return sorted({u for u in self.requests if external(u)})
+
+    def app_failures(self) -> list[str]:
+        """Failed responses other than Streamlit's own base-path probes on deep links."""
+        return [r for r in self.failed_responses if not STREAMLIT_PROBE.search(r.split(" ", 1)[1])]
+
+    def app_console_errors(self) -> list[str]:
+        # "Failed to load resource" lines are covered by failed_responses, which know the URL
+        return [e for e in self.console_errors if not e.startswith("Failed to load resource")]
+
+
+def attach_log(page) -> PageLog:
+    log = PageLog()
+    page.on("request", lambda r: log.requests.append(r.url))
+    page.on("response", lambda r: log.failed_responses.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+
+    def on_dialog(dialog) -> None:
+        log.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return log
+
+
+def new_page(browser, **context_args):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, **context_args)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.atlas_log = attach_log(page)
+    return context, page

@@ -1,0 +1,123 @@
+"""A copied link is the view: widgets, charts and figures come back the same in a new browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from ._support import chart_data, expect, metric_values, new_page, query, shot, sidebar_link, wait_for_app, wait_for_charts
+
+SIDEBAR = '[data-testid="stSidebar"]'
+
+
+def _view(page) -> dict:
+    """What a person sees of the controls this test sets."""
+    return {
+        "currency": page.get_by_role("combobox", name="Display currency").input_value(),
+        "company": page.get_by_role("textbox", name="Company").input_value(),
+    }
+
+
+def _checked_metric(page) -> str:
+    return page.get_by_role("radiogroup", name="Metric").get_by_role("radio", checked=True).inner_text().strip()
+
+
+def test_link_restores_the_view(page, browser, base_url):
+    page.goto(base_url + "/")
+    wait_for_app(page, "Enforcement Atlas")
+    wait_for_charts(page, 3)
+    baseline = metric_values(page)
+
+    # display currency USD, through the sidebar selectbox
+    page.get_by_role("combobox", name="Display currency").click()
+    page.keyboard.type("USD")
+    page.keyboard.press("Enter")
+    expect(page.locator('[data-testid="stMetricValue"]').nth(1)).to_contain_text("USD")
+    wait_for_app(page)
+
+    # company search "Meta"
+    company = page.get_by_role("textbox", name="Company")
+    company.fill("Meta")
+    company.press("Enter")
+    page.wait_for_url("**q=Meta**")
+    expect(page.locator('[data-testid="stMetricValue"]').first).not_to_have_text(baseline[0])
+    wait_for_app(page)
+    expect(page.locator(".js-plotly-plot").filter(has_text="(USD)").first).to_be_visible()
+    wait_for_charts(page, 3)
+    overview_url = page.url
+    overview_metrics = metric_values(page)
+    overview_charts = chart_data(page)
+    assert overview_metrics != baseline, "the filters did not change the Overview's figures"
+    assert all("USD" in v for v in overview_metrics[1:4]), f"money tiles not in USD: {overview_metrics}"
+
+    # the sidebar navigation carries the view to every page
+    hrefs = page.locator(f'{SIDEBAR} [data-testid="stPageLink"] a').evaluate_all("els => els.map(e => e.href)")
+    assert len(hrefs) >= 6, hrefs
+    for href in hrefs:
+        q = query(href)
+        assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"sidebar link drops the view: {href}"
+
+    # on to the Map through the sidebar, pick "Number of fines"
+    sidebar_link(page, "Map").click()
+    wait_for_app(page, "Map")
+    q = query(page.url)
+    assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"the Map link lost the view: {page.url}"
+    page.get_by_role("radiogroup", name="Metric").get_by_role("radio", name="Number of fines").click()
+    page.wait_for_url("**metric=**")
+    expect(page.locator(".js-plotly-plot").filter(has_text="Number of fines by country").first).to_be_visible()
+    wait_for_app(page)
+    wait_for_charts(page)
+    link = page.url
+    shot(page, "link-original-map")
+    original = {"view": _view(page), "metric": _checked_metric(page), "charts": chart_data(page)}
+    assert original["view"] == {"currency": "USD", "company": "Meta"}, original["view"]
+    assert original["metric"] == "Number of fines"
+
+    # the same link in a brand-new browser context (no cookies, no session)
+    context, fresh = new_page(browser)
+    try:
+        fresh.goto(link)
+        wait_for_app(fresh, "Map")
+        expect(fresh.locator(".js-plotly-plot").filter(has_text="Number of fines by country").first).to_be_visible()
+        wait_for_charts(fresh)
+        shot(fresh, "link-restored-map")
+        restored = {"view": _view(fresh), "metric": _checked_metric(fresh), "charts": chart_data(fresh)}
+        assert restored["view"] == original["view"]
+        assert restored["metric"] == original["metric"]
+        assert restored["charts"] == original["charts"], "the restored map draws different data"
+
+        # the Overview's own link (made before leaving it) shows the same figures and charts
+        fresh.goto(overview_url)
+        wait_for_app(fresh, "Enforcement Atlas")
+        wait_for_charts(fresh, 3)
+        expect(fresh.locator(".js-plotly-plot").filter(has_text="(USD)").first).to_be_visible()
+        assert _view(fresh) == original["view"]
+        assert metric_values(fresh) == overview_metrics
+        assert chart_data(fresh) == overview_charts, "the Overview's charts differ from the original session's"
+        shot(fresh, "link-restored-overview")
+        assert fresh.atlas_log.dialogs == []
+    finally:
+        context.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "app bug: on a page switch Streamlit drops URL params bound to widgets of the previous page "
+        "(QueryParams.populate_from_query_string filters by script hash), so a deep-linked sidebar view "
+        "is lost when the sidebar links are used; the links' own query_params do not survive it"
+    ),
+)
+def test_sidebar_navigation_keeps_a_linked_view(page, base_url):
+    """Open a shared link, then move to another page with the sidebar: the filters must stay."""
+    page.goto(base_url + "/Map?cur=USD&q=Meta")
+    wait_for_app(page, "Map")
+    wait_for_charts(page)
+    assert _view(page) == {"currency": "USD", "company": "Meta"}
+    sidebar_link(page, "Overview").click()
+    wait_for_app(page, "Enforcement Atlas")
+    wait_for_charts(page, 3)
+    shot(page, "linked-view-after-sidebar-navigation")
+    q = query(page.url)
+    assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"the sidebar link lost the linked view: {page.url}"
+    assert _view(page) == {"currency": "USD", "company": "Meta"}
+    assert all("USD" in v for v in metric_values(page)[1:4]), metric_values(page)

@@ -1,0 +1,95 @@
+"""Every page loads in a real browser and its plotly charts actually draw; the map covers every country with data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pycountry
+import pytest
+
+from ._support import DRAWN_LOCATIONS_JS, REPO, chart_data, shot, wait_for_app, wait_for_charts
+
+MONEY_TYPES = ("fine", "penalty_payment", "court_fine")
+#: (path, title, how many charts a person must see at least)
+PAGES = [
+    ("/", "Enforcement Atlas", 3),
+    ("/Map", "Map", 1),
+    ("/Companies?company=Clearview+AI", "Companies", 2),
+    ("/Timeline", "Timeline", 1),
+    ("/Collection", "Collection", 1),
+    ("/Appeals", "Appeals", 1),
+]
+if any(REPO.glob("pages/*_Data.py")):
+    PAGES.append(("/Data", "Data", 0))  # the upload page: charts only after an upload
+
+#: What a drawn trace leaves in the SVG, per plotly trace type.
+DRAWN_MARKS = {
+    "bar": "g.point path",
+    "choropleth": "path.choroplethlocation",
+    "scatter": "g.scatterlayer path, g.scatterlayer .point",
+    "box": "g.trace.boxes path",
+    "sankey": "g.sankey-node rect, path.sankey-link",
+    "histogram": "g.point path",
+}
+
+
+def _expected_iso3() -> set[str]:
+    """ISO-3 codes of fining countries with at least one money decision, read from data/fines.csv directly."""
+    fines = pd.read_csv(REPO / "data" / "fines.csv", dtype=str, keep_default_na=False)
+    codes = set(fines.loc[fines["decision_type"].isin(MONEY_TYPES), "country"].str.strip().str.upper()) - {""}
+    return {pycountry.countries.get(alpha_2=("GR" if c == "EL" else "GB" if c == "UK" else c)).alpha_3 for c in codes}
+
+
+@pytest.mark.parametrize(("path", "title", "min_charts"), PAGES, ids=[p for p, _, _ in PAGES])
+def test_page_loads_and_draws_its_charts(page, base_url, path, title, min_charts):
+    page.goto(base_url + path)
+    wait_for_app(page, title)
+    count = wait_for_charts(page, min_charts)
+    shot(page, f"page{path}")
+    assert count >= min_charts, f"{path}: {count} plotly chart(s), expected at least {min_charts}"
+    assert page.url.startswith(base_url + path.split("?")[0]), f"{path} was redirected to {page.url} (page missing?)"
+
+    for index, traces in enumerate(chart_data(page)):
+        chart = page.locator(".js-plotly-plot").nth(index)
+        assert chart.locator(".main-svg").count() >= 1, f"{path} chart {index}: no SVG drawn"
+        types = {t.get("type", "scatter") for t in traces}
+        for kind in types & DRAWN_MARKS.keys():
+            marks = chart.locator(DRAWN_MARKS[kind]).count()
+            assert marks > 0, f"{path} chart {index}: a {kind} trace drew no marks ({DRAWN_MARKS[kind]})"
+
+    log = page.atlas_log
+    assert log.external_requests() == [], f"{path} asked the internet for: {log.external_requests()}"
+    assert log.app_failures() == [], f"{path}: failed responses {log.app_failures()}"
+    assert log.page_errors == [], f"{path}: uncaught page errors {log.page_errors}"
+    assert log.app_console_errors() == [], f"{path}: console errors {log.app_console_errors()}"
+    assert log.dialogs == [], f"{path}: a dialog opened (script ran from data?): {log.dialogs}"
+
+
+def test_map_draws_every_country_with_data(page, base_url):
+    expected = _expected_iso3()
+    assert len(expected) >= 10, f"suspiciously few countries with fines in data/fines.csv: {sorted(expected)}"
+    page.goto(base_url + "/Map")
+    wait_for_app(page, "Map")
+    wait_for_charts(page)
+    page.wait_for_selector("path.choroplethlocation", timeout=60_000)
+    shot(page, "map-countries")
+
+    traces = [t for chart in chart_data(page) for t in chart if t.get("type") == "choropleth"]
+    assert traces, "the Map page has no choropleth"
+    located = {loc for t in traces for loc in (t.get("locations") or [])}
+    assert not expected - located, f"countries with fines missing from the map's data: {sorted(expected - located)}"
+
+    drawn = page.evaluate(DRAWN_LOCATIONS_JS)
+    assert len(drawn) >= len(expected), f"only {len(drawn)} shapes drawn for {len(expected)} countries with data"
+    missing_shapes = expected - set(drawn)
+    assert not missing_shapes, f"no shape drawn for: {sorted(missing_shapes)} (topojson served? world_50m?)"
+    # the grey base layer covers every EEA state and the UK, small ones included
+    for small in ("CYP", "MLT", "LIE"):
+        assert small in located, f"{small} is not a location of the map"
+        assert small in drawn, f"{small} has no drawn shape (scope/resolution too coarse?)"
+    # the colour layer (countries with data) is exactly the expected set
+    data_layers = [
+        set(t.get("locations") or []) for t in traces if set(t.get("locations") or []) and set(t.get("locations")) <= expected
+    ]
+    assert expected in data_layers, (
+        f"no choropleth trace holds exactly the countries with fines; traces: {[sorted(s) for s in data_layers]}"
+    )
