@@ -1,0 +1,130 @@
+"""A hostile upload in a real browser: nothing it carries runs, loads or injects, and it still shows as text.
+
+tests/fixtures/hostile.csv puts 44 payloads (script and img tags, SVG handlers, javascript:
+links, <style>, markdown images and links to 127.0.0.2, :red[...] and :material/...:
+directives, RTL override, zero-width characters, 100,000 characters, formulas) in every text
+column. After the upload on /Data, every page is visited through the app's own links (the
+upload lives in this browser session only, so a page load would lose it).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ._support import REPO, shot, sidebar_link, wait_for_app
+
+sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+import make_hostile as H  # noqa: E402
+
+HOSTILE = REPO / "tests" / "fixtures" / "hostile.csv"
+#: (sidebar label, page title)
+PAGES = [
+    ("Overview", "Enforcement Atlas"),
+    ("Map", "Map"),
+    ("Companies", "Companies"),
+    ("Timeline", "Timeline"),
+    ("Collection", "Collection"),
+    ("Appeals", "Appeals"),
+    ("Data", "Data"),
+]
+#: A file name that is an attack too (the browser sends the name the file has).
+HOSTILE_NAME = "![x](http:127.0.0.2:9) :red[hostile-name] <img src=x onerror=alert(1)>.csv"
+
+#: Elements only a payload could have created.
+INJECTED_JS = """
+() => {
+  const sel = [
+    'script:not([src])', 'img[src*="127.0.0.2"]', 'img[onerror]', 'iframe', 'style[data-hostile]',
+    'svg[onload]', 'x-hostile', 'video', 'object', 'embed', 'form[action*="127.0.0.2"]', 'base[href]',
+    'meta[http-equiv="refresh"]', 'link[href*="127.0.0.2"]', 'a[href^="javascript:"]', 'a[href*="127.0.0.2"]',
+    'details[ontoggle]', '[onmouseover]', '[onclick]', '[onload]', '[onerror]', 'math',
+  ];
+  const out = [];
+  for (const s of sel) for (const el of document.querySelectorAll(s)) out.push(s + ' -> ' + el.outerHTML.slice(0, 160));
+  return out;
+}
+"""
+#: What the page executed: every alert/confirm/prompt is counted even if the dialog never shows.
+TRAP_JS = """
+() => {
+  window.__hostile = [];
+  for (const f of ['alert', 'confirm', 'prompt']) {
+    window[f] = (...a) => { window.__hostile.push(f + ':' + a.join(',')); };
+  }
+}
+"""
+
+
+def _baseline_injected(page) -> set[str]:
+    """Elements of those kinds Streamlit itself puts on a page (before any upload): not the payloads'."""
+    return set(page.evaluate(INJECTED_JS))
+
+
+def _upload(page, base_url: str, name: str) -> set[str]:
+    page.goto(base_url + "/Data")
+    wait_for_app(page, "Data")
+    baseline = _baseline_injected(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": HOSTILE.read_bytes()}
+    )
+    wait_for_app(page, "Validation report")
+    page.get_by_text("Rejected rows and why").first.wait_for()
+    return baseline
+
+
+def _check_page(page, label: str, baseline: set[str]) -> None:
+    log = page.atlas_log
+    injected = [e for e in page.evaluate(INJECTED_JS) if e not in baseline]
+    assert injected == [], f"{label}: elements injected by the data: {injected[:5]}"
+    assert log.dialogs == [], f"{label}: a dialog opened: {log.dialogs}"
+    assert page.evaluate("() => window.__hostile || []") == [], f"{label}: a payload called alert/confirm/prompt"
+    trapped = sorted({u for u in log.requests if "127.0.0.2" in u})
+    assert trapped == [], f"{label}: the page requested the payloads' address: {trapped}"
+    assert log.external_requests() == [], f"{label}: requests leaving localhost: {log.external_requests()}"
+    assert log.page_errors == [], f"{label}: uncaught page errors {log.page_errors}"
+    # the style payload did not hide the page
+    assert page.locator('[data-testid="stApp"]').is_visible(), f"{label}: the app is hidden"
+
+
+def _tour(page, base_url: str, name: str) -> None:
+    page.add_init_script(TRAP_JS)
+    baseline = _upload(page, base_url, name)
+    page.evaluate(TRAP_JS)
+    _check_page(page, "Data (after upload)", baseline)
+    for label, title in PAGES:
+        sidebar_link(page, label).first.click()
+        wait_for_app(page, title)
+        page.wait_for_timeout(500)  # charts and images a payload might load
+        _check_page(page, label, baseline)
+        shot(page, f"hostile-{label}")
+        if label == "Companies":
+            _companies_show_payloads_as_text(page, baseline)
+
+
+def _companies_show_payloads_as_text(page, baseline: set[str]) -> None:
+    # The top companies (the hostile rows carry the largest amounts) have quick-profile buttons whose
+    # labels are markdown: the payload must be shown literally, as text.
+    payload = "<script>alert('hostile-1')</script>"
+    button = page.get_by_role("button", name=payload, exact=True)
+    assert button.count() >= 1, "the hostile company's button does not show its name as text"
+    # chart labels too: plotly draws the escaped name as text in the SVG
+    ticks = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot .ytick text')).map(t => t.textContent)")
+    assert payload in ticks, ticks[:12]
+    for literal in (f"![x]({H.TRAP}/x.png)", ":red[RED TEXT] :blue-background[blue background] :rainbow[rainbow]"):
+        assert literal in ticks, (literal, ticks[:20])
+    # open the profile: the name is the page's header, as text
+    button.first.click()
+    wait_for_app(page, "Companies")
+    page.wait_for_timeout(500)
+    header = page.locator("h2").filter(has_text="hostile-1")
+    assert header.count() >= 1 and payload in header.first.inner_text(), "profile header does not show the name literally"
+    _check_page(page, "Companies profile", baseline)
+
+
+def test_hostile_upload_runs_nothing_on_any_page(page, base_url):
+    _tour(page, base_url, "hostile.csv")
+
+
+def test_hostile_file_name_runs_nothing_on_any_page(page, base_url):
+    """The same, with a file name that is markdown and HTML (shown in the Overview's 'Showing …' caption)."""
+    _tour(page, base_url, HOSTILE_NAME)
