@@ -72,42 +72,171 @@ def fold(text: str) -> str:
 #: Folded header -> canonical field. English, the usual tracker exports (CMS Enforcement
 #: Tracker, GDPRhub, privacyaffairs / TidyTuesday gdpr_violations), and plain words.
 HEADER_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "fine_id": ("id", "etid", "fine id", "case id", "case", "case number", "case no", "reference",
-                "ref", "decision id", "decision number", "decision no", "file number", "no", "nr"),
-    "authority": ("authority", "dpa", "sa", "supervisory authority", "data protection authority",
-                  "regulator", "fining authority", "authority name", "imposed by", "agency", "dpa name"),
-    "country": ("country", "jurisdiction", "member state", "authority country", "country of authority",
-                "country of dpa", "dpa country", "authority country iso2", "state", "land", "pays"),
-    "controller": ("controller", "controller processor", "controller or processor", "company",
-                   "organisation", "organization", "entity", "defendant", "fined party", "firm",
-                   "undertaking", "data controller", "fined entity", "company name", "name of controller",
-                   "party", "respondent"),
+    "fine_id": (
+        "id",
+        "etid",
+        "fine id",
+        "case id",
+        "case",
+        "case number",
+        "case no",
+        "reference",
+        "ref",
+        "decision id",
+        "decision number",
+        "decision no",
+        "file number",
+        "no",
+        "nr",
+    ),
+    "authority": (
+        "authority",
+        "dpa",
+        "sa",
+        "supervisory authority",
+        "data protection authority",
+        "regulator",
+        "fining authority",
+        "authority name",
+        "imposed by",
+        "agency",
+        "dpa name",
+    ),
+    "country": (
+        "country",
+        "jurisdiction",
+        "member state",
+        "authority country",
+        "country of authority",
+        "country of dpa",
+        "dpa country",
+        "authority country iso2",
+        "state",
+        "land",
+        "pays",
+    ),
+    "controller": (
+        "controller",
+        "controller processor",
+        "controller or processor",
+        "company",
+        "organisation",
+        "organization",
+        "entity",
+        "defendant",
+        "fined party",
+        "firm",
+        "undertaking",
+        "data controller",
+        "fined entity",
+        "company name",
+        "name of controller",
+        "party",
+        "respondent",
+    ),
     "controller_group": ("controller group", "group", "parent", "parent company", "company group"),
-    "controller_country": ("controller country", "company country", "home country", "hq country",
-                           "controller hq country", "controller hq country iso2", "headquarters",
-                           "controller country iso2"),
+    "controller_country": (
+        "controller country",
+        "company country",
+        "home country",
+        "hq country",
+        "controller hq country",
+        "controller hq country iso2",
+        "headquarters",
+        "controller country iso2",
+    ),
     "sector": ("sector", "industry", "branch"),
-    "decision_date": ("date of decision", "decision date", "date", "date decided", "date of fine",
-                      "fine date", "decided", "date of the decision", "decision made"),
-    "announced_date": ("announced", "date announced", "announcement date", "published",
-                       "publication date", "date published", "date of publication", "press release date"),
-    "amount": ("fine", "amount", "fine amount", "penalty", "sanction", "price", "sum", "amount of fine",
-               "amount of the fine", "monetary penalty", "penalty amount", "fine imposed", "fine value",
-               "bussgeld", "busgeld", "amende", "multa", "boete", "sanzione"),
+    "decision_date": (
+        "date of decision",
+        "decision date",
+        "date",
+        "date decided",
+        "date of fine",
+        "fine date",
+        "decided",
+        "date of the decision",
+        "decision made",
+    ),
+    "announced_date": (
+        "announced",
+        "date announced",
+        "announcement date",
+        "published",
+        "publication date",
+        "date published",
+        "date of publication",
+        "press release date",
+    ),
+    "amount": (
+        "fine",
+        "amount",
+        "fine amount",
+        "penalty",
+        "sanction",
+        "price",
+        "sum",
+        "amount of fine",
+        "amount of the fine",
+        "monetary penalty",
+        "penalty amount",
+        "fine imposed",
+        "fine value",
+        "bussgeld",
+        "busgeld",
+        "amende",
+        "multa",
+        "boete",
+        "sanzione",
+    ),
     "currency": ("currency", "cur", "ccy", "currency code", "fine currency"),
     "legal_basis": ("legal basis", "law", "legal framework", "regime", "legislation"),
-    "articles": ("quoted art", "quoted articles", "articles", "article", "article violated",
-                 "articles violated", "gdpr articles", "provisions", "legal provisions", "violated articles",
-                 "infringed articles", "articles infringed"),
-    "appeal_status": ("appeal status", "appeal", "appealed", "status of appeal", "appeal outcome",
-                      "court status", "appeal stage"),
-    "standing_amount": ("standing amount", "amount after appeal", "amount standing", "final amount",
-                        "reduced amount", "fine after appeal"),
+    "articles": (
+        "quoted art",
+        "quoted articles",
+        "articles",
+        "article",
+        "article violated",
+        "articles violated",
+        "gdpr articles",
+        "provisions",
+        "legal provisions",
+        "violated articles",
+        "infringed articles",
+        "articles infringed",
+    ),
+    "appeal_status": (
+        "appeal status",
+        "appeal",
+        "appealed",
+        "status of appeal",
+        "appeal outcome",
+        "court status",
+        "appeal stage",
+    ),
+    "standing_amount": (
+        "standing amount",
+        "amount after appeal",
+        "amount standing",
+        "final amount",
+        "reduced amount",
+        "fine after appeal",
+    ),
     "payment_status": ("payment status", "payment", "paid", "status of payment", "collected"),
     "paid_amount": ("paid amount", "amount paid", "collected amount", "amount collected"),
     "status_checked": ("status checked", "checked", "as of", "last checked", "status date"),
-    "source_url": ("source", "url", "link", "source url", "source urls", "sources", "press release",
-                   "website", "reference url", "source link", "links"),
+    "source_url": (
+        "source",
+        "url",
+        "link",
+        "source url",
+        "source urls",
+        "sources",
+        "press release",
+        "website",
+        "reference url",
+        "source link",
+        "links",
+    ),
     "notes": ("notes", "note", "summary", "comments", "comment", "description", "remarks", "details"),
     "decision_type": ("decision type", "measure", "sanction type", "type of decision", "kind of decision"),
     "type": ("type", "violation type", "type of violation", "kind"),
@@ -116,9 +245,24 @@ _SYNONYM_INDEX: Final[dict[str, str]] = {s: f for f, names in HEADER_SYNONYMS.it
 
 #: Currency words a header may carry ("Fine [€]", "Amount (EUR)"): removed before matching, kept as a hint.
 _HEADER_CURRENCY: Final[dict[str, str]] = {
-    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "sek": "SEK",
-    "nok": "NOK", "dkk": "DKK", "pln": "PLN", "czk": "CZK", "huf": "HUF", "usd": "USD", "chf": "CHF",
-    "ron": "RON", "bgn": "BGN", "isk": "ISK", "hrk": "HRK",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
+    "sek": "SEK",
+    "nok": "NOK",
+    "dkk": "DKK",
+    "pln": "PLN",
+    "czk": "CZK",
+    "huf": "HUF",
+    "usd": "USD",
+    "chf": "CHF",
+    "ron": "RON",
+    "bgn": "BGN",
+    "isk": "ISK",
+    "hrk": "HRK",
 }
 
 
@@ -216,6 +360,8 @@ class RawTable:
     format: str  # "csv" or "xlsx"
     #: rows already judged at read time (wrong number of fields): row -> reason
     problems: dict[int, str] = field(default_factory=dict)
+    #: per row: does any cell hold something (computed once while reading)
+    nonblank: np.ndarray | None = None
 
 
 def _limit_error(what: str, n: int, limit: int, unit: str) -> IngestError:
@@ -346,11 +492,19 @@ def _strip_sep_line(text: str) -> tuple[str, str | None]:
     """Excel's "sep=;" first line names the delimiter and is not a row."""
     m = re.match(r"sep=(.)\r?\n", text[:8])
     if m:
-        return text[m.end():], m.group(1)
+        return text[m.end() :], m.group(1)
     return text, None
 
 
-def _read_csv_arrow(payload: bytes, width: int, delimiter: str) -> pa.Table | None:
+def _content_end(buf: memoryview) -> int:
+    """Length without trailing blank lines: those are the end of the file, not rows."""
+    end = len(buf)
+    while end and buf[end - 1] in b"\r\n\t ":
+        end -= 1
+    return end
+
+
+def _read_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str) -> pa.Table | None:
     """Fast path. None when some row has the wrong number of fields (the exact path handles those)."""
     bad: list[int] = []
 
@@ -360,7 +514,7 @@ def _read_csv_arrow(payload: bytes, width: int, delimiter: str) -> pa.Table | No
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(payload),
+            pa.BufferReader(pa.py_buffer(payload)),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -382,8 +536,9 @@ def _read_csv_arrow(payload: bytes, width: int, delimiter: str) -> pa.Table | No
     return table
 
 
-def _read_csv_exact(text: str, delimiter: str, max_cell_chars: int, max_columns: int, max_rows: int
-                    ) -> tuple[list[str], list[list[str]], dict[int, str]]:
+def _read_csv_exact(
+    text: str, delimiter: str, max_cell_chars: int, max_columns: int, max_rows: int
+) -> tuple[list[str], list[list[str]], dict[int, str]]:
     """Exact path: Python's csv module, row by row, so ragged rows keep their place."""
     csv.field_size_limit(max(csv.field_size_limit(), max_cell_chars + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -416,7 +571,9 @@ def _read_csv_exact(text: str, delimiter: str, max_cell_chars: int, max_columns:
     except csv.Error as exc:
         msg = str(exc)
         if "field larger than field limit" in msg:
-            raise IngestError(f"A cell has more than {max_cell_chars:,} characters; at most {max_cell_chars:,} are read.") from None
+            raise IngestError(
+                f"A cell has more than {max_cell_chars:,} characters; at most {max_cell_chars:,} are read."
+            ) from None
         raise IngestError(f"The file cannot be read as CSV: {msg}.") from None
     return header, rows, problems
 
@@ -440,16 +597,17 @@ def read_table(
         raise IngestError("This is an old Excel .xls file; save it as .xlsx or CSV and upload that.")
     if data.startswith(b"%PDF"):
         raise IngestError("This is a PDF, not a table; expected CSV, TSV or XLSX.")
-    if not data.strip():
+    if not data[:SAMPLE_BYTES].strip() and not data.strip():
         raise IngestError("The file is empty.")
     encoding, _ = _sniff_encoding(data)
     if encoding in ("utf-8", "utf-8-sig"):
-        body = data[3:] if encoding == "utf-8-sig" else data
+        # a view, not a copy: the file may be 200 MB
+        body = memoryview(data)[3:] if encoding == "utf-8-sig" else memoryview(data)
         try:
             head_text = codecs.getincrementaldecoder("utf-8")().decode(body[:SAMPLE_BYTES], final=False)
         except UnicodeDecodeError:
             head_text = ""
-        payload: bytes | None = body
+        payload: memoryview | None = body
         text: str | None = None
     else:
         text, encoding = _decode_all(data, encoding)
@@ -459,7 +617,7 @@ def read_table(
     head_text, declared = _strip_sep_line(head_text)
     if declared is not None:
         if payload is not None:
-            payload = payload[payload.index(b"\n") + 1:]
+            payload = payload[bytes(payload[:16]).index(b"\n") + 1 :]
         if text is not None:
             text = _strip_sep_line(text)[0]
     if suffix == ".tsv":
@@ -479,11 +637,12 @@ def read_table(
     table = None
     if payload is not None:
         # trailing blank lines are the end of the file, not rows
-        table = _read_csv_arrow(payload.rstrip(b"\r\n\t ") + b"\n", width, delimiter)
+        table = _read_csv_arrow(payload[: _content_end(payload)], width, delimiter)
         if table is None:
-            text, encoding = _decode_all(payload, "utf-8")
+            whole = bytes(payload)
+            text, encoding = _decode_all(whole, "utf-8")
             if encoding != "utf-8":  # not UTF-8 after all, past the sample
-                text, encoding = _decode_all(payload, _guess_legacy(payload, _first_bad_utf8(payload)))
+                text, encoding = _decode_all(whole, _guess_legacy(whole, _first_bad_utf8(whole)))
     elif text is not None and not text.isascii():
         table = _read_csv_arrow(text.rstrip("\r\n\t ").encode("utf-8") + b"\n", width, delimiter)
     elif text is not None:
@@ -501,8 +660,9 @@ def read_table(
         frame = pd.DataFrame({h: col.to_pandas() for h, col in columns.items()})
     else:
         assert text is not None
-        raw_header, rows, problems = _read_csv_exact(text.rstrip("\r\n\t ") + "\n", delimiter,
-                                                     max_cell_chars, max_columns, max_rows)
+        raw_header, rows, problems = _read_csv_exact(
+            text.rstrip("\r\n\t ") + "\n", delimiter, max_cell_chars, max_columns, max_rows
+        )
         headers = _dedupe_headers(raw_header)
         if len(rows) > max_rows:
             raise _limit_error("rows", len(rows), max_rows, "are")
@@ -510,10 +670,10 @@ def read_table(
         frame = pd.DataFrame({h: pd.Series(list(c), dtype="str") for h, c in zip(headers, cols)})
         for h in headers:
             _check_cell_chars(pa.array(frame[h].array), h, max_cell_chars)
-    frame = _drop_trailing_blank(frame)
+    frame, content = _drop_trailing_blank(frame)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     problems = {r: why for r, why in problems.items() if r <= len(frame)}
-    return RawTable(frame, headers, encoding, delimiter, "csv", problems)
+    return RawTable(frame, headers, encoding, delimiter, "csv", problems, content)
 
 
 def _first_bad_utf8(data: bytes) -> int:
@@ -537,17 +697,17 @@ def _nonblank(frame: pd.DataFrame) -> np.ndarray:
     any_content = np.zeros(len(frame), dtype=bool)
     for col in frame.columns:
         arr = pa.array(frame[col].array) if len(frame) else pa.array([], pa.string())
-        lengths = pc.utf8_length(pc.utf8_trim_whitespace(pc.fill_null(arr, "")))
-        any_content |= pc.greater(lengths, 0).to_numpy(zero_copy_only=False)
+        any_content |= _np(pc.fill_null(pc.match_substring_regex(arr, r"\S"), False)).astype(bool)
     return any_content
 
 
-def _drop_trailing_blank(frame: pd.DataFrame) -> pd.DataFrame:
-    if not len(frame):
-        return frame
+def _drop_trailing_blank(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Blank rows after the last row with content are the end of the file, not rows."""
     content = _nonblank(frame)
     last = int(np.flatnonzero(content)[-1]) + 1 if content.any() else 0
-    return frame.iloc[:last].reset_index(drop=True) if last < len(frame) else frame
+    if last < len(frame):
+        return frame.iloc[:last].reset_index(drop=True), content[:last]
+    return frame, content
 
 
 def _xlsx_cell(value: Any) -> str:
@@ -646,52 +806,213 @@ def _declared_ok(sheet: Any) -> bool:
 
 #: Written currency (lower case) -> ISO 4217, or a marker for the ambiguous signs.
 CURRENCY_TOKENS: Final[dict[str, str]] = {
-    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP",
-    "us$": "USD", "u.s.$": "USD", "usd": "USD", "$": "$", "zł": "PLN", "zl": "PLN", "pln": "PLN",
-    "ft": "HUF", "huf": "HUF", "kč": "CZK", "kc": "CZK", "czk": "CZK", "lei": "RON", "ron": "RON",
-    "kn": "HRK", "hrk": "HRK", "лв": "BGN", "лв.": "BGN", "bgn": "BGN", "kr": "kr", "kr.": "kr",
-    "sek": "SEK", "nok": "NOK", "dkk": "DKK", "isk": "ISK", "chf": "CHF", "fr.": "CHF",
-    "cad": "CAD", "aud": "AUD", "jpy": "JPY", "cny": "CNY", "try": "TRY", "rsd": "RSD",
-    "uah": "UAH", "nzd": "NZD", "inr": "INR", "brl": "BRL", "zar": "ZAR", "sgd": "SGD",
-    "hkd": "HKD", "krw": "KRW", "mxn": "MXN", "ils": "ILS", "mkd": "MKD", "all": "ALL",
-    "bam": "BAM", "mdl": "MDL", "gel": "GEL", "rub": "RUB", "ltl": "LTL", "lvl": "LVL",
-    "eek": "EEK", "skk": "SKK", "cyp": "CYP", "mtl": "MTL",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
+    "us$": "USD",
+    "u.s.$": "USD",
+    "usd": "USD",
+    "$": "$",
+    "zł": "PLN",
+    "zl": "PLN",
+    "pln": "PLN",
+    "ft": "HUF",
+    "huf": "HUF",
+    "kč": "CZK",
+    "kc": "CZK",
+    "czk": "CZK",
+    "lei": "RON",
+    "ron": "RON",
+    "kn": "HRK",
+    "hrk": "HRK",
+    "лв": "BGN",
+    "лв.": "BGN",
+    "bgn": "BGN",
+    "kr": "kr",
+    "kr.": "kr",
+    "sek": "SEK",
+    "nok": "NOK",
+    "dkk": "DKK",
+    "isk": "ISK",
+    "chf": "CHF",
+    "fr.": "CHF",
+    "cad": "CAD",
+    "aud": "AUD",
+    "jpy": "JPY",
+    "cny": "CNY",
+    "try": "TRY",
+    "rsd": "RSD",
+    "uah": "UAH",
+    "nzd": "NZD",
+    "inr": "INR",
+    "brl": "BRL",
+    "zar": "ZAR",
+    "sgd": "SGD",
+    "hkd": "HKD",
+    "krw": "KRW",
+    "mxn": "MXN",
+    "ils": "ILS",
+    "mkd": "MKD",
+    "all": "ALL",
+    "bam": "BAM",
+    "mdl": "MDL",
+    "gel": "GEL",
+    "rub": "RUB",
+    "ltl": "LTL",
+    "lvl": "LVL",
+    "eek": "EEK",
+    "skk": "SKK",
+    "cyp": "CYP",
+    "mtl": "MTL",
 }
 #: What a currency column may say beyond the tokens above.
 CURRENCY_WORDS: Final[dict[str, str]] = {
-    "pound": "GBP", "pounds": "GBP", "sterling": "GBP", "pound sterling": "GBP", "gb pound": "GBP",
-    "dollar": "USD", "dollars": "USD", "us dollar": "USD", "zloty": "PLN", "forint": "HUF",
-    "koruna": "CZK", "czech koruna": "CZK", "swedish krona": "SEK", "krona": "SEK", "kronor": "SEK",
-    "norwegian krone": "NOK", "danish krone": "DKK", "icelandic krona": "ISK", "leu": "RON",
-    "lev": "BGN", "leva": "BGN", "kuna": "HRK", "swiss franc": "CHF", "franc": "CHF",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "sterling": "GBP",
+    "pound sterling": "GBP",
+    "gb pound": "GBP",
+    "dollar": "USD",
+    "dollars": "USD",
+    "us dollar": "USD",
+    "zloty": "PLN",
+    "forint": "HUF",
+    "koruna": "CZK",
+    "czech koruna": "CZK",
+    "swedish krona": "SEK",
+    "krona": "SEK",
+    "kronor": "SEK",
+    "norwegian krone": "NOK",
+    "danish krone": "DKK",
+    "icelandic krona": "ISK",
+    "leu": "RON",
+    "lev": "BGN",
+    "leva": "BGN",
+    "kuna": "HRK",
+    "swiss franc": "CHF",
+    "franc": "CHF",
 }
 MULTIPLIERS: Final[dict[str, float]] = {
-    "k": 1e3, "tsd": 1e3, "thousand": 1e3, "tys": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6,
-    "million": 1e6, "millions": 1e6, "millionen": 1e6, "miljoner": 1e6, "millones": 1e6,
-    "milioni": 1e6, "miljoen": 1e6, "bn": 1e9, "b": 1e9, "billion": 1e9, "billions": 1e9,
-    "mrd": 1e9, "mld": 1e9, "milliard": 1e9, "milliards": 1e9, "milliarden": 1e9,
+    "k": 1e3,
+    "tsd": 1e3,
+    "thousand": 1e3,
+    "tys": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "millionen": 1e6,
+    "miljoner": 1e6,
+    "millones": 1e6,
+    "milioni": 1e6,
+    "miljoen": 1e6,
+    "bn": 1e9,
+    "b": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "mrd": 1e9,
+    "mld": 1e9,
+    "milliard": 1e9,
+    "milliards": 1e9,
+    "milliarden": 1e9,
 }
 #: Words that mean "no amount given".
-_NO_AMOUNT = (r"(?i)^(|-+|–|—|n/?a|n\.a\.|na|none|nil|null|nan|unknown|not known|unk|tbc|tbd|\?+|"
-              r"not disclosed|undisclosed|not published|unspecified|not specified|k\. ?a\.|keine angabe|"
-              r"x|\.)$")
+_NO_AMOUNT = (
+    r"(?i)^(|-+|–|—|n/?a|n\.a\.|na|none|nil|null|nan|unknown|not known|unk|tbc|tbd|\?+|"
+    r"not disclosed|undisclosed|not published|unspecified|not specified|k\. ?a\.|keine angabe|"
+    r"x|\.)$"
+)
 _NO_FINE = r"(?i)^(no fine|none imposed|no penalty|kein bu(ss|ß)geld|reprimand|warning)$"
 
 #: Currency per country (ISO-2) for the GDPR era; changeovers handled in `country_currency`.
 COUNTRY_CURRENCY: Final[dict[str, str]] = {
-    **{c: "EUR" for c in ["AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PT", "SI", "SK", "HR", "BG", "MC", "SM", "VA", "AD", "ME", "XK"]},
-    "GB": "GBP", "SE": "SEK", "NO": "NOK", "DK": "DKK", "IS": "ISK", "PL": "PLN", "CZ": "CZK",
-    "HU": "HUF", "RO": "RON", "CH": "CHF", "LI": "CHF", "US": "USD", "GI": "GBP", "IM": "GBP",
-    "JE": "GBP", "GG": "GBP", "FO": "DKK", "GL": "DKK", "RS": "RSD", "MK": "MKD", "AL": "ALL",
-    "BA": "BAM", "MD": "MDL", "UA": "UAH", "TR": "TRY", "GE": "GEL", "CA": "CAD", "AU": "AUD",
-    "JP": "JPY", "CN": "CNY", "KR": "KRW", "IN": "INR", "BR": "BRL", "ZA": "ZAR", "SG": "SGD",
-    "HK": "HKD", "MX": "MXN", "IL": "ILS", "NZ": "NZD",
+    **{
+        c: "EUR"
+        for c in [
+            "AT",
+            "BE",
+            "CY",
+            "DE",
+            "EE",
+            "ES",
+            "FI",
+            "FR",
+            "GR",
+            "IE",
+            "IT",
+            "LT",
+            "LU",
+            "LV",
+            "MT",
+            "NL",
+            "PT",
+            "SI",
+            "SK",
+            "HR",
+            "BG",
+            "MC",
+            "SM",
+            "VA",
+            "AD",
+            "ME",
+            "XK",
+        ]
+    },
+    "GB": "GBP",
+    "SE": "SEK",
+    "NO": "NOK",
+    "DK": "DKK",
+    "IS": "ISK",
+    "PL": "PLN",
+    "CZ": "CZK",
+    "HU": "HUF",
+    "RO": "RON",
+    "CH": "CHF",
+    "LI": "CHF",
+    "US": "USD",
+    "GI": "GBP",
+    "IM": "GBP",
+    "JE": "GBP",
+    "GG": "GBP",
+    "FO": "DKK",
+    "GL": "DKK",
+    "RS": "RSD",
+    "MK": "MKD",
+    "AL": "ALL",
+    "BA": "BAM",
+    "MD": "MDL",
+    "UA": "UAH",
+    "TR": "TRY",
+    "GE": "GEL",
+    "CA": "CAD",
+    "AU": "AUD",
+    "JP": "JPY",
+    "CN": "CNY",
+    "KR": "KRW",
+    "IN": "INR",
+    "BR": "BRL",
+    "ZA": "ZAR",
+    "SG": "SGD",
+    "HK": "HKD",
+    "MX": "MXN",
+    "IL": "ILS",
+    "NZ": "NZD",
 }
 #: Euro changeovers: before the day, the country's own currency.
 EURO_SINCE: Final[dict[str, tuple[str, str]]] = {
-    "HR": ("2023-01-01", "HRK"), "BG": ("2026-01-01", "BGN"), "LT": ("2015-01-01", "LTL"),
-    "LV": ("2014-01-01", "LVL"), "EE": ("2011-01-01", "EEK"), "SK": ("2009-01-01", "SKK"),
-    "CY": ("2008-01-01", "CYP"), "MT": ("2008-01-01", "MTL"),
+    "HR": ("2023-01-01", "HRK"),
+    "BG": ("2026-01-01", "BGN"),
+    "LT": ("2015-01-01", "LTL"),
+    "LV": ("2014-01-01", "LVL"),
+    "EE": ("2011-01-01", "EEK"),
+    "SK": ("2009-01-01", "SKK"),
+    "CY": ("2008-01-01", "CYP"),
+    "MT": ("2008-01-01", "MTL"),
 }
 KRONA_BY_COUNTRY: Final[dict[str, str]] = {"SE": "SEK", "NO": "NOK", "DK": "DKK", "IS": "ISK", "FO": "DKK", "GL": "DKK"}
 
@@ -715,8 +1036,9 @@ def _arrow(values: pd.Series | Sequence[Any] | np.ndarray) -> pa.Array:
     try:
         arr = pa.array(values, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values],
-                       type=pa.large_string())
+        arr = pa.array(
+            [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values], type=pa.large_string()
+        )
     return pc.fill_null(arr, "")
 
 
@@ -726,9 +1048,11 @@ def _np(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def _uniques(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """codes per row and the distinct values (as a pyarrow string array)."""
-    enc = pc.dictionary_encode(_arrow(series))
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
+    arr = _arrow(series)
+    if isinstance(arr, pa.ChunkedArray):
+        # one dictionary for the whole column: encoding chunk by chunk and unifying costs twice as much
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
     return _np(enc.indices).astype(np.int64), enc.dictionary
 
 
@@ -739,15 +1063,16 @@ def _clean_text(arr: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(arr)
 
 
+def _map_distinct(values: np.ndarray, fn: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
+    """fn applied once per distinct value of `values`, spread back."""
+    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    mapped = np.array([fn(str(u)) for u in uniq] + [fn("")], dtype=dtype)
+    return mapped[codes]
+
+
 def _token_map(values: np.ndarray, table: Mapping[str, str]) -> np.ndarray:
     """Map each distinct written token (case-insensitive) through `table`; "" stays ""."""
-    out = np.empty(len(values), dtype=object)
-    cache: dict[str, str] = {}
-    for i, v in enumerate(values):
-        if v not in cache:
-            cache[v] = table.get(str(v).lower().rstrip(), "") if v else ""
-        out[i] = cache[v]
-    return out
+    return _map_distinct(values, lambda v: table.get(v.lower().rstrip(), "") if v else "")
 
 
 def _short(text: object, n: int = 60) -> str:
@@ -764,8 +1089,10 @@ def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
     no_fine = _np(pc.match_substring_regex(text, _NO_FINE))
     parts = pc.extract_regex(text, _AMOUNT_RE)
     matched = _np(pc.is_valid(parts))
-    get = {name: pc.fill_null(pc.struct_field(parts, name), "") for name in
-           ("open", "neg1", "cur1", "neg2", "num", "mult", "cur2", "close")}
+    get = {
+        name: pc.fill_null(pc.struct_field(parts, name), "")
+        for name in ("open", "neg1", "cur1", "neg2", "num", "mult", "cur2", "close")
+    }
     num = get["num"]
     has_mult = _np(pc.not_equal(get["mult"], ""))
     # grouping by spaces or apostrophes: "4 500 000", "CHF 1'000'000"
@@ -811,7 +1138,7 @@ def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
     if valid_num.any():
         numbers[valid_num] = _np(pc.cast(pc.filter(step, pa.array(valid_num)), pa.float64()))
     mult_tok = _np(pc.utf8_lower(pc.replace_substring(get["mult"], ".", "")))
-    factor = np.array([MULTIPLIERS.get(t, 1.0) if t else 1.0 for t in mult_tok]) if n else np.ones(0)
+    factor = _map_distinct(mult_tok, lambda t: MULTIPLIERS.get(t, 1.0), dtype=float) if n else np.ones(0)
     numbers = numbers * factor
     opened = _np(pc.not_equal(get["open"], ""))
     closed = _np(pc.not_equal(get["close"], ""))
@@ -856,6 +1183,136 @@ def country_currency(iso2: pd.Series | np.ndarray, dates: pd.Series | np.ndarray
     return np.where(pd.isna(out), "", out).astype(object)
 
 
+CURRENCY_SOURCES: Final = ("", "cell", "column", "header", "symbol+country", "symbol", "country")
+
+
+def _factor(values: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(codes per row, distinct values as an object array; missing -> ""). Categoricals cost nothing."""
+    if values is None:
+        return np.zeros(n, dtype=np.int64), np.array([""], dtype=object)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        uniq = np.append(values.cat.categories.to_numpy(dtype=object), "")
+        return np.where(codes < 0, len(uniq) - 1, codes), uniq
+    codes, uniq = _uniques(values)
+    return codes, _np(uniq).astype(object)
+
+
+def _vocab_ids(values: np.ndarray, vocab: dict[str, int]) -> np.ndarray:
+    """Each value's index in `vocab` (added when new); "" and None are 0."""
+    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    ids = np.array([vocab.setdefault(str(u), len(vocab)) if u else 0 for u in uniq] + [0], dtype=np.int64)
+    return ids[codes]
+
+
+@dataclass
+class _Amounts:
+    """Parsed amounts kept as codes: cheap to turn into rows, arrow or objects."""
+
+    amount: np.ndarray  # per row, NaN unless accepted
+    cur: np.ndarray  # per row index into `vocab`
+    vocab: np.ndarray  # currency codes, vocab[0] == ""
+    src: np.ndarray  # per row index into CURRENCY_SOURCES
+    codes: np.ndarray  # per row index into the distinct written amounts
+    error_u: np.ndarray  # per distinct amount: why it cannot be read, or None
+    not_fine_u: np.ndarray  # per distinct amount: why it is not a fine, or None
+    extra_pos: np.ndarray  # rows whose currency cannot be told
+    extra_msg: np.ndarray  # and why
+
+    def error_rows(self) -> np.ndarray:
+        error = self.error_u[self.codes] if len(self.codes) else np.zeros(0, dtype=object)
+        error[self.extra_pos] = self.extra_msg
+        return error
+
+
+def _amounts_core(
+    series: pd.Series,
+    countries: pd.Series | None,
+    currency_col: pd.Series | None,
+    dates: np.ndarray | pd.Series | None,
+    header_currency: str | None,
+) -> _Amounts:
+    n = len(series)
+    codes, uniq = _uniques(series)
+    p = _parse_amount_values(uniq)
+    amount = p["amount"][codes] if n else np.zeros(0)
+    vocab: dict[str, int] = {"": 0}
+    cell_u = p["cell"]
+    kind_u = np.where(cell_u == "kr", 1, np.where(cell_u == "$", 2, 0))
+    cell_id_u = _vocab_ids(np.where(kind_u == 0, cell_u, ""), vocab)
+    cell_id = cell_id_u[codes]
+    kind = kind_u[codes]
+    has_perr = ~pd.isna(p["error"])[codes] if n else np.zeros(0, dtype=bool)
+    finite = np.isfinite(amount)
+    cc_codes, cc_u = _factor(countries, n)
+    cur = np.zeros(n, dtype=np.int64)
+    src = np.zeros(n, dtype=np.int64)
+
+    def take(mask: np.ndarray, ids: np.ndarray | int, label: str) -> None:
+        free = mask & (cur == 0)
+        cur[free] = ids[free] if isinstance(ids, np.ndarray) else ids
+        src[free] = CURRENCY_SOURCES.index(label)
+
+    take(cell_id != 0, cell_id, "cell")
+    extra_pos: list[np.ndarray] = []
+    extra_msg: list[np.ndarray] = []
+    if currency_col is not None:
+        col_codes, col_u = _factor(currency_col, n)
+        words = np.array([_currency_word(v) for v in col_u], dtype=object)
+        col_id = _vocab_ids(np.where(words == "?", "", words), vocab)[col_codes]
+        bad = (words == "?")[col_codes] & (cur == 0) & finite & ~has_perr
+        pos = np.flatnonzero(bad)
+        msg_u = np.array([f"unknown currency '{_short(v)}'" for v in col_u], dtype=object)
+        extra_pos.append(pos)
+        extra_msg.append(msg_u[col_codes[pos]])
+        take(col_id != 0, col_id, "column")
+    no_sign = finite & (kind == 0) & (cell_id == 0)
+    if header_currency:
+        take(no_sign, vocab.setdefault(header_currency, len(vocab)), "header")
+    krona_id = _vocab_ids(np.array([KRONA_BY_COUNTRY.get(c, "") for c in cc_u], dtype=object), vocab)[cc_codes]
+    take((kind == 1) & (krona_id != 0), krona_id, "symbol+country")
+    unresolved_kr = (kind == 1) & (cur == 0) & finite & ~has_perr
+    take(kind == 2, vocab.setdefault("USD", len(vocab)), "symbol")
+    home_id = _vocab_ids(np.array([COUNTRY_CURRENCY.get(c, "") for c in cc_u], dtype=object), vocab)[cc_codes]
+    if dates is not None:
+        when = np.asarray(pd.to_datetime(pd.Series(np.asarray(dates)), errors="coerce"), dtype="datetime64[ns]")
+        for country, (day, old) in EURO_SINCE.items():
+            hit = np.flatnonzero(cc_u == country)
+            if len(hit):
+                before = (cc_codes == hit[0]) & (when < np.datetime64(day))
+                home_id[before] = vocab.setdefault(old, len(vocab))
+    take(no_sign, home_id, "country")
+    pos = np.flatnonzero(unresolved_kr)
+    kr_msg_u = np.array(
+        [f"'kr' could be SEK, NOK, DKK or ISK and the country ({c or 'none'}) does not say which" for c in cc_u],
+        dtype=object,
+    )
+    extra_pos.append(pos)
+    extra_msg.append(kr_msg_u[cc_codes[pos]])
+    flagged = np.zeros(n, dtype=bool)
+    for q in extra_pos:
+        flagged[q] = True
+    missing = finite & (cur == 0) & ~has_perr & ~flagged
+    pos = np.flatnonzero(missing)
+    miss_msg_u = np.array(
+        [f"no currency given for the country '{c}'" if c else "no currency given and no country to infer it from" for c in cc_u],
+        dtype=object,
+    )
+    extra_pos.append(pos)
+    extra_msg.append(miss_msg_u[cc_codes[pos]])
+    all_pos = np.concatenate(extra_pos) if extra_pos else np.zeros(0, dtype=np.int64)
+    all_msg = np.concatenate(extra_msg) if extra_msg else np.zeros(0, dtype=object)
+    flagged[all_pos] = True
+    accepted = finite & ~has_perr & ~flagged
+    amount = np.where(accepted, amount, np.nan)
+    cur[~accepted] = 0
+    src[~accepted] = 0
+    vocab_arr = np.empty(len(vocab), dtype=object)
+    for k, v in vocab.items():
+        vocab_arr[v] = k
+    return _Amounts(amount, cur, vocab_arr, src, codes, p["error"], p["not_fine"], all_pos.astype(np.int64), all_msg)
+
+
 def parse_amounts(
     series: pd.Series,
     countries: pd.Series | None = None,
@@ -870,60 +1327,19 @@ def parse_amounts(
     (ISO 4217 or ""), `currency_source` ("cell", "column", "header", "symbol+country", "symbol",
     "country" or ""), `error` (why it is rejected, or None) and `not_fine` (why the row is not a
     fine: "no amount", "zero amount"; or None). `countries` are ISO-2 codes; `dates` decide
-    HRK/BGN before the euro.
+    HRK/BGN before the euro; `header_currency` is what the amount column's heading says ("Fine [€]").
     """
-    index = series.index
+    core = _amounts_core(series, countries, currency_col, dates, header_currency)
     n = len(series)
-    codes, uniq = _uniques(series)
-    parsed = _parse_amount_values(uniq)
-    amount = parsed["amount"][codes] if n else np.zeros(0)
-    cell = parsed["cell"][codes] if n else np.zeros(0, dtype=object)
-    error = parsed["error"][codes] if n else np.zeros(0, dtype=object)
-    not_fine = parsed["not_fine"][codes] if n else np.zeros(0, dtype=object)
-    country = (np.asarray(countries.astype(object).where(countries.notna(), ""), dtype=object)
-               if countries is not None else np.full(n, "", dtype=object))
-    currency = np.full(n, "", dtype=object)
-    source = np.full(n, "", dtype=object)
-
-    def take(mask: np.ndarray, values: np.ndarray | str, label: str) -> None:
-        free = mask & (currency == "")
-        currency[free] = values[free] if isinstance(values, np.ndarray) else values
-        source[free] = label
-
-    plain_cell = (cell != "") & (cell != "kr") & (cell != "$")
-    take(plain_cell, cell, "cell")
-    if currency_col is not None:
-        c_codes, c_uniq = _uniques(currency_col)
-        col_vals = _clean_text(c_uniq)
-        mapped = np.array([_currency_word(v) for v in _np(col_vals)], dtype=object)
-        col_cur = mapped[c_codes] if n else np.zeros(0, dtype=object)
-        bad = (col_cur == "?") & (currency == "") & pd.isna(error)
-        raw_col = _np(c_uniq)[c_codes] if n else np.zeros(0, dtype=object)
-        for i in np.flatnonzero(bad & np.isfinite(amount)):
-            error[i] = f"unknown currency '{_short(raw_col[i])}'"
-        take((col_cur != "") & (col_cur != "?"), col_cur, "column")
-    if header_currency:
-        take(np.isfinite(amount) & (cell == ""), header_currency, "header")
-    kr = cell == "kr"
-    krona = pd.Series(country).map(KRONA_BY_COUNTRY).fillna("").to_numpy(dtype=object)
-    take(kr & (krona != ""), krona, "symbol+country")
-    unresolved_kr = kr & (currency == "") & np.isfinite(amount)
-    take(cell == "$", "USD", "symbol")
-    home = country_currency(country, dates)
-    take(np.isfinite(amount) & (cell == ""), home, "country")
-    for i in np.flatnonzero(unresolved_kr):
-        error[i] = (f"'kr' could be SEK, NOK, DKK or ISK and the country ({country[i] or 'none'}) does not say which")
-    missing = np.isfinite(amount) & (currency == "") & pd.isna(error)
-    for i in np.flatnonzero(missing):
-        where = f"for the country '{country[i]}'" if country[i] else "and no country to infer it from"
-        error[i] = f"no currency given {where}"
-    accepted = np.isfinite(amount) & pd.isna(error)
-    currency[~accepted] = ""
-    source[~accepted] = ""
-    amount = np.where(accepted, amount, np.nan)
     return pd.DataFrame(
-        {"amount": amount, "currency": currency, "currency_source": source, "error": error, "not_fine": not_fine},
-        index=index,
+        {
+            "amount": core.amount,
+            "currency": pd.Series(core.vocab[core.cur], dtype=object).to_numpy(),
+            "currency_source": np.array(CURRENCY_SOURCES, dtype=object)[core.src],
+            "error": core.error_rows(),
+            "not_fine": core.not_fine_u[core.codes] if n else np.zeros(0, dtype=object),
+        },
+        index=series.index,
     )
 
 
@@ -969,7 +1385,9 @@ for _i, _names in enumerate(
     for _m in _names.split():
         MONTHS[_m] = _i
 
-PLACEHOLDER_DATES: Final = frozenset({"1970-01-01", "1900-01-01", "1899-12-30", "1899-12-31", "1901-01-01", "2099-12-31", "9999-12-31"})
+PLACEHOLDER_DATES: Final = frozenset(
+    {"1970-01-01", "1900-01-01", "1899-12-30", "1899-12-31", "1901-01-01", "2099-12-31", "9999-12-31"}
+)
 EARLIEST_PLAUSIBLE: Final = pd.Timestamp("1990-01-01")
 _EXCEL_EPOCH: Final = np.datetime64("1899-12-30")
 
@@ -1067,30 +1485,29 @@ def _assemble(y: np.ndarray, m: np.ndarray, d: np.ndarray, ok: np.ndarray) -> np
     return np.where(ok, days.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
 
 
-def parse_dates(
-    series: pd.Series,
-    *,
-    order: str | None = None,
-    excel_serials: bool = False,
-    today: dt.date | None = None,
-) -> tuple[pd.Series, dict[str, Any]]:
-    """Parse a date column, deciding day-first or month-first for the whole column from evidence.
+@dataclass
+class _Dates:
+    """A parsed date column kept per distinct value; `codes` maps rows to them."""
 
-    Returns (dates as datetime64[ns] with NaT where not accepted, info). info holds `order`
-    ("day-first", "month-first", "day-first (assumed)", "inconsistent" or "" when no numeric
-    d/m/y dates), `errors` (Series: reason per row or None; None also for blanks), `blank`
-    (bool Series), `precision` (Series: "", "month" or "year") and counts. `order` forces
-    "day-first" or "month-first".
-    """
+    codes: np.ndarray
+    values: np.ndarray  # datetime64[ns], NaT unless accepted
+    error: np.ndarray  # reason or None
+    blank: np.ndarray
+    precision: np.ndarray  # "", "month", "year"
+    kind: np.ndarray
+    placeholder: np.ndarray
+    future: np.ndarray
+    order: str
+    numeric: np.ndarray
+
+
+def _dates_core(series: pd.Series, order: str | None, excel_serials: bool, today: dt.date | None) -> _Dates:
     today = today or dt.datetime.now(dt.UTC).date()
-    index = series.index
-    n = len(series)
     codes, uniq = _uniques(series)
     parts, a, b = _date_parts(uniq, excel_serials=excel_serials)
     text = _np(_clean_text(uniq))
     numeric = parts.kind == "numeric"
-    rows_numeric = numeric[codes] if n else np.zeros(0, bool)
-    # evidence over the rows actually present (every distinct value is present)
+    # evidence over the distinct values, each of which is present in some row
     day_first_evidence = bool((numeric & (a > 12)).any())
     month_first_evidence = bool((numeric & (b > 12)).any())
     if order in ("day-first", "month-first"):
@@ -1100,8 +1517,7 @@ def parse_dates(
         decided = "day-first"
         info_order = ""
     elif day_first_evidence and month_first_evidence:
-        decided = "inconsistent"
-        info_order = "inconsistent"
+        decided = info_order = "inconsistent"
     elif month_first_evidence:
         decided = info_order = "month-first"
     elif day_first_evidence:
@@ -1133,12 +1549,15 @@ def parse_dates(
     invalid = ~blank & (parts.kind != "") & np.isnat(values) & ~ambiguous
     for i in np.flatnonzero(invalid & ~placeholder_text):
         error[i] = f"not a real date '{_short(text[i])}'"
-    placeholder = placeholder_text | (~np.isnat(values) & np.isin(iso, list(PLACEHOLDER_DATES)) & (parts.precision == ""))
-    error[placeholder] = [f"placeholder date '{_short(t)}'" for t in text[placeholder]]
+    placeholder = placeholder_text | (
+        ~np.isnat(values) & np.isin(iso, list(PLACEHOLDER_DATES)) & (parts.precision == "")
+    )
+    for i in np.flatnonzero(placeholder):
+        error[i] = f"placeholder date '{_short(text[i])}'"
     for i in np.flatnonzero(ambiguous):
-        error[i] = (f"day and month order is inconsistent in this column; '{_short(text[i])}' could be either")
-    future = ~np.isnat(values) & (values > np.datetime64(today, "ns") + np.timedelta64(1, "D") - np.timedelta64(1, "ns"))
-    future &= pd.isna(error)
+        error[i] = f"day and month order is inconsistent in this column; '{_short(text[i])}' could be either"
+    last = np.datetime64(today, "ns") + np.timedelta64(1, "D") - np.timedelta64(1, "ns")
+    future = ~np.isnat(values) & (values > last) & pd.isna(error)
     for i in np.flatnonzero(future):
         error[i] = f"date in the future ({iso[i]})"
     early = ~np.isnat(values) & (values < EARLIEST_PLAUSIBLE.to_datetime64()) & pd.isna(error)
@@ -1146,25 +1565,44 @@ def parse_dates(
         error[i] = f"implausible date ({iso[i]}, before 1990)"
     good = ~np.isnat(values) & pd.isna(error)
     values = np.where(good, values, np.datetime64("NaT", "ns"))
-    out = pd.Series(values[codes] if n else np.zeros(0, "datetime64[ns]"), index=index, dtype="datetime64[ns]")
-    row_error = pd.Series(error[codes] if n else [], index=index, dtype=object)
-    row_precision = pd.Series(np.where(good, parts.precision, "")[codes] if n else [], index=index, dtype=object)
-    row_blank = pd.Series(blank[codes] if n else [], index=index, dtype=bool)
-    kinds = parts.kind[codes] if n else np.zeros(0, dtype=object)
+    precision = np.where(good, parts.precision, "").astype(object)
+    return _Dates(codes, values, error, blank, precision, parts.kind, placeholder, future, info_order, numeric)
+
+
+def parse_dates(
+    series: pd.Series,
+    *,
+    order: str | None = None,
+    excel_serials: bool = False,
+    today: dt.date | None = None,
+) -> tuple[pd.Series, dict[str, Any]]:
+    """Parse a date column, deciding day-first or month-first for the whole column from evidence.
+
+    Returns (dates as datetime64[ns] with NaT where not accepted, info). info holds `order`
+    ("day-first", "month-first", "day-first (assumed)", "inconsistent" or "" when no numeric
+    d/m/y dates), `errors` (Series: reason per row or None; None also for blanks), `blank`
+    (bool Series), `precision` (Series: "", "month" or "year") and counts. `order` forces
+    "day-first" or "month-first".
+    """
+    core = _dates_core(series, order, excel_serials, today)
+    index = series.index
+    c = core.codes
+    row_error = pd.Series(core.error[c], index=index, dtype=object)
+    row_precision = pd.Series(core.precision[c], index=index, dtype=object)
     info: dict[str, Any] = {
-        "order": info_order,
-        "numeric_dates": int(rows_numeric.sum()),
-        "excel_serials": int((kinds == "serial").sum()),
+        "order": core.order,
+        "numeric_dates": int(core.numeric[c].sum()),
+        "excel_serials": int((core.kind[c] == "serial").sum()),
         "year_only": int((row_precision == "year").sum()),
         "year_month": int((row_precision == "month").sum()),
-        "placeholders": int(placeholder[codes].sum()) if n else 0,
-        "future": int(future[codes].sum()) if n else 0,
+        "placeholders": int(core.placeholder[c].sum()),
+        "future": int(core.future[c].sum()),
         "unreadable": int(row_error.notna().sum()),
         "errors": row_error,
         "precision": row_precision,
-        "blank": row_blank,
+        "blank": pd.Series(core.blank[c], index=index, dtype=bool),
     }
-    return out, info
+    return pd.Series(core.values[c], index=index, dtype="datetime64[ns]"), info
 
 
 # --- statuses -------------------------------------------------------------------
@@ -1188,27 +1626,16 @@ _PAYMENT_RULES: Final = (
     ("unknown", r"^unknown$|^n ?a$|^$|not known|unclear"),
 )
 _TYPE_RULES: Final = (
-    ("not_fine", (r"reprimand|warning|admonition|caution|court ruling|court decision|judgment|judgement|"
-                  r"notice of intent|no fine|order only|enforcement notice|rebuke|verwarnung|avertissement")),
+    (
+        "not_fine",
+        (
+            r"reprimand|warning|admonition|caution|court ruling|court decision|judgment|judgement|"
+            r"notice of intent|no fine|order only|enforcement notice|rebuke|verwarnung|avertissement"
+        ),
+    ),
     ("penalty_payment", r"penalty payment|periodic penalty|astreinte|zwangsgeld|non compliance penalty"),
     ("court_fine", r"court fine|imposed by (the )?court"),
 )
-
-
-def _classify(values: pd.Series, rules: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
-    """(label per row or "", raw text per row). Each distinct value is judged once."""
-    codes, uniq = _uniques(values)
-    folded = [fold(v) for v in _np(uniq)]
-    labels = []
-    for v in folded:
-        label = ""
-        for name, pattern in rules:
-            if re.search(pattern, v):
-                label = name
-                break
-        labels.append(label)
-    raw = _np(_clean_text(uniq))
-    return np.array(labels, dtype=object)[codes], raw[codes]
 
 
 # --- the result -----------------------------------------------------------------
@@ -1228,9 +1655,7 @@ class IngestResult:
     @property
     def accounting_ok(self) -> bool:
         """rows_read == accepted + rejected + not_fines, and no row is in two of them."""
-        rows = (
-            list(self.accepted.index) + list(self.rejected["row"]) + list(self.not_fines["row"])
-        )
+        rows = list(self.accepted.index) + list(self.rejected["row"]) + list(self.not_fines["row"])
         return self.rows_read == len(rows) == len(set(rows))
 
     def totals(self) -> dict[str, float]:
@@ -1265,20 +1690,134 @@ class IngestResult:
 # --- the pipeline ---------------------------------------------------------------
 
 
-def _col(frame: pd.DataFrame, mapping: Mapping[str, str], f: str) -> pd.Series | None:
-    header = mapping.get(f)
-    return frame[header] if header else None
+_STR = pa.large_string()
+_NULL = pa.scalar(None, _STR)
+_SEP = pa.scalar("; ", _STR)
 
 
-def _text(series: pd.Series | None, n: int) -> np.ndarray:
-    """Stripped text per row as an object array ("" for missing)."""
-    if series is None:
-        return np.full(n, "", dtype=object)
-    codes, uniq = _uniques(series)
-    return _np(pc.utf8_trim_whitespace(uniq)).astype(object)[codes] if n else np.zeros(0, dtype=object)
+def _arr(values: np.ndarray | Sequence[Any]) -> pa.Array:
+    """A small object array (distinct values, messages) as arrow strings; None stays null."""
+    return pa.array(values, type=_STR, from_pandas=True)
 
 
-def _resolve_mapping(headers: Sequence[str], sample: pd.DataFrame, explicit: Mapping[str, str | None] | None) -> dict[str, str]:
+def _when(mask: np.ndarray, text: pa.Array | str) -> pa.Array:
+    """`text` where mask holds, null elsewhere."""
+    if isinstance(text, str):
+        ix = np.where(mask, 0, -1)
+        return pc.take(pa.array([text], _STR), pa.array(ix, mask=ix < 0))
+    value = pa.scalar(text, _STR) if isinstance(text, str) else text
+    return pc.if_else(pa.array(mask, pa.bool_()), value, _NULL)
+
+
+def _sparse(n: int, pos: np.ndarray, messages: np.ndarray) -> pa.Array:
+    """n strings, null except messages[k] at row pos[k]."""
+    ix = np.full(n, -1, dtype=np.int64)
+    ix[pos] = np.arange(len(pos))
+    return pc.take(_arr(messages), pa.array(ix, mask=ix < 0))
+
+
+def _spread(mask: np.ndarray, values_u: np.ndarray, codes: np.ndarray) -> pa.Array:
+    """values_u[codes] on the rows where mask holds, null elsewhere (cheap when mask is sparse)."""
+    pos = np.flatnonzero(mask)
+    return _sparse(len(mask), pos, values_u[codes[pos]])
+
+
+def _join(parts: Sequence[pa.Array], n: int) -> pa.Array:
+    """Join the non-null parts of each row with "; "; null where a row has none.
+
+    Reasons and notes are sparse, so only the rows that have some are joined.
+    """
+    if not parts:
+        return pa.nulls(n, _STR)
+    has = np.zeros(n, dtype=bool)
+    for part in parts:
+        has |= _bools(pc.is_valid(part))
+    pos = np.flatnonzero(has)
+    if len(pos) == n:
+        picked = list(parts)
+    else:
+        where = pa.array(pos)
+        picked = [pc.take(part, where) for part in parts]
+    out = picked[0]
+    for part in picked[1:]:
+        # null_handling="skip" returns an empty array when every input is null (pyarrow 26),
+        # so join where both have text and coalesce elsewhere
+        out = pc.coalesce(pc.binary_join_element_wise(out, part, _SEP), out, part)
+    if len(pos) == n:
+        return out
+    return _sparse(n, pos, _np(out).astype(object))
+
+
+def _bools(arr: pa.Array) -> np.ndarray:
+    return _np(arr).astype(bool)
+
+
+class _Col:
+    """One mapped column as codes into its distinct trimmed values (absent column: all blank)."""
+
+    def __init__(self, series: pd.Series | None, n: int, exact: bool = False) -> None:
+        self.present = series is not None
+        if series is None:
+            self.codes = np.zeros(n, dtype=np.int64)
+            self.uniq = pa.array([""], _STR)
+            return
+        arr = _arrow(series)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        trimmed = pc.utf8_trim_whitespace(arr)
+        sample = trimmed.slice(0, 2000)
+        if not exact and n > 10_000 and len(pc.unique(sample)) > 0.5 * len(sample):
+            # ids, URLs, free text: nearly every row differs, so hashing them buys nothing
+            self.codes = np.arange(n, dtype=np.int64)
+            self.uniq = trimmed
+            return
+        enc = pc.dictionary_encode(trimmed)
+        self.codes = _np(enc.indices).astype(np.int64)
+        self.uniq = enc.dictionary if len(enc.dictionary) else pa.array([""], _STR)
+
+    def messages(self, flag_u: np.ndarray, fmt: Callable[[str], str]) -> np.ndarray:
+        """Per distinct value: fmt(value) where flagged, else None (built only where flagged)."""
+        out = np.full(len(self.uniq), None, dtype=object)
+        pos = np.flatnonzero(flag_u)
+        if len(pos):
+            out[pos] = [fmt(v) for v in _np(pc.take(self.uniq, pa.array(pos)))]
+        return out
+
+    def spread(self, mask: np.ndarray, values_u: np.ndarray) -> pa.Array:
+        """values_u[code] on the rows where mask holds, null elsewhere."""
+        return _spread(mask, values_u, self.codes)
+
+    @property
+    def text(self) -> np.ndarray:
+        """The distinct values as Python strings (few, unless the column is an id or a URL)."""
+        if not hasattr(self, "_text"):
+            self._text = _np(self.uniq).astype(object)
+        return self._text
+
+    def blank_u(self) -> np.ndarray:
+        return _bools(pc.equal(self.uniq, ""))
+
+    def rows(self, idx: np.ndarray) -> pa.Array:
+        return pc.take(self.uniq, pa.array(self.codes[idx]))
+
+    def take(self, values_u: pa.Array | np.ndarray, idx: np.ndarray | None = None) -> pa.Array:
+        """A per-distinct-value result (arrow or object) spread over rows."""
+        u = values_u if isinstance(values_u, pa.Array) else _arr(values_u)
+        return pc.take(u, pa.array(self.codes if idx is None else self.codes[idx]))
+
+
+def _classify_u(col: _Col, rules: Sequence[tuple[str, str]]) -> np.ndarray:
+    """A label per distinct value ("" when no rule fits)."""
+    labels = []
+    for v in col.text:
+        f = fold(v)
+        labels.append(next((name for name, pattern in rules if re.search(pattern, f)), ""))
+    return np.array(labels, dtype=object)
+
+
+def _resolve_mapping(
+    headers: Sequence[str], sample: pd.DataFrame, explicit: Mapping[str, str | None] | None
+) -> dict[str, str]:
     mapping = suggest_mapping(headers, sample)
     if explicit:
         by_fold = {fold(h): h for h in headers}
@@ -1295,28 +1834,6 @@ def _resolve_mapping(headers: Sequence[str], sample: pd.DataFrame, explicit: Map
                 del mapping[other]  # one header serves one field; the explicit choice wins
             mapping[f] = real
     return mapping
-
-
-def _join_reasons(n: int, parts: Sequence[tuple[np.ndarray, np.ndarray | str]]) -> np.ndarray:
-    out = np.full(n, None, dtype=object)
-    for mask, reason in parts:
-        idx = np.flatnonzero(mask)
-        for i in idx:
-            r = reason[i] if isinstance(reason, np.ndarray) else reason
-            out[i] = r if out[i] is None else f"{out[i]}; {r}"
-    return out
-
-
-def _notes(n: int, fragments: Sequence[tuple[np.ndarray, np.ndarray | str]], base: np.ndarray) -> np.ndarray:
-    out = base.copy()
-    for mask, text in fragments:
-        idx = np.flatnonzero(mask)
-        if not len(idx):
-            continue
-        add = text[idx] if isinstance(text, np.ndarray) else np.full(len(idx), text, dtype=object)
-        cur = out[idx]
-        out[idx] = np.where(cur == "", add, cur + "; " + add)
-    return out
 
 
 _URL_FIRST = r"(?P<u>https?://[^\s\"'<>;,|]+)"
@@ -1337,15 +1854,24 @@ def ingest(
 ) -> IngestResult:
     """Read a fines file and account for every row: accepted (canonical), rejected, or not a fine.
 
-    Raises IngestError (one-line message) only when the file cannot be read at all.
+    `mapping` ({canonical field: header}) overrides the headers' suggested mapping; a field
+    mapped to "" or None is left unmapped. `date_order` ("day-first"/"month-first") overrides the
+    per-column evidence. Raises IngestError (one-line message) only when the file cannot be read.
     """
+
     def step(frac: float, what: str) -> None:
         if progress is not None:
             progress(frac, what)
 
     step(0.0, "reading the file")
-    raw = read_table(source, filename=filename, max_rows=max_rows, max_columns=max_columns,
-                     max_bytes=max_bytes, max_cell_chars=max_cell_chars)
+    raw = read_table(
+        source,
+        filename=filename,
+        max_rows=max_rows,
+        max_columns=max_columns,
+        max_bytes=max_bytes,
+        max_cell_chars=max_cell_chars,
+    )
     try:
         return _ingest_table(raw, mapping, date_order, today, step)
     except IngestError:
@@ -1354,8 +1880,13 @@ def ingest(
         raise IngestError(f"The file could not be processed ({type(exc).__name__}: {_short(exc, 120)}).") from exc
 
 
-def _ingest_table(raw: RawTable, explicit: Mapping[str, str | None] | None, date_order: str | None,
-                  today: dt.date | None, step: Callable[[float, str], None]) -> IngestResult:
+def _ingest_table(
+    raw: RawTable,
+    explicit: Mapping[str, str | None] | None,
+    date_order: str | None,
+    today: dt.date | None,
+    step: Callable[[float, str], None],
+) -> IngestResult:
     frame = raw.frame
     n = len(frame)
     today = today or dt.datetime.now(dt.UTC).date()
@@ -1365,70 +1896,72 @@ def _ingest_table(raw: RawTable, explicit: Mapping[str, str | None] | None, date
         names = {"amount": "the amount", "country": "the country", "decision_date": "the decision date"}
         shown = ", ".join(raw.headers[:12]) + (", ..." if len(raw.headers) > 12 else "")
         raise IngestError(
-            f"No column for {' or '.join(names[f] for f in missing)} was found among the headers ({_short(shown, 200)}); "
-            "map one explicitly."
+            f"No column for {' or '.join(names[f] for f in missing)} was found among the headers "
+            f"({_short(shown, 200)}); map one explicitly."
         )
-    choices: dict[str, Any] = {
-        "format": raw.format,
-        "encoding": raw.encoding,
-        "delimiter": DELIMITER_NAMES.get(raw.delimiter or "", raw.delimiter),
-    }
-    step(0.2, "checking rows")
+    cols: dict[str, _Col] = {}
+
+    def col(f: str) -> _Col:
+        if f not in cols:
+            cols[f] = _Col(frame[mapping[f]] if f in mapping else None, n)
+        return cols[f]
+
+    step(0.1, "checking rows")
     rows = np.arange(1, n + 1)
-    nonblank = _nonblank(frame) if n else np.zeros(0, dtype=bool)
+    nonblank = raw.nonblank if raw.nonblank is not None and len(raw.nonblank) == n else _nonblank(frame)
     empty = ~nonblank
+    problem_pos = np.array(sorted(raw.problems), dtype=np.int64) - 1
     read_problem = np.zeros(n, dtype=bool)
-    read_reason = np.full(n, None, dtype=object)
-    for r, why in raw.problems.items():
-        read_problem[r - 1] = True
-        read_reason[r - 1] = why
+    read_problem[problem_pos] = True
+    first = read_problem | empty
 
-    # what kind of decision the row is
-    decision_type = np.full(n, "fine", dtype=object)
+    # what kind of decision a row is: a tracker's "Type" or an explicit decision type
+    decision_type_u = {"fine": 0, "penalty_payment": 1, "court_fine": 2}
+    dtype_code = np.zeros(n, dtype=np.int64)
     type_not_fine = np.zeros(n, dtype=bool)
-    type_text = np.full(n, "", dtype=object)
-    for f in ("decision_type", "type"):
-        series = _col(frame, mapping, f)
-        if series is None:
+    type_msg = pa.nulls(n, _STR)
+    type_note_u: np.ndarray | None = None
+    for f in ("type", "decision_type"):
+        if f not in mapping:
             continue
-        labels, text = _classify(series, _TYPE_RULES)
-        exact = pd.Series(text).str.lower().str.replace(" ", "_").isin(schema.DECISION_TYPES).to_numpy()
-        labels = np.where(exact & (labels == ""), pd.Series(text).str.lower().str.replace(" ", "_").to_numpy(), labels)
-        labels = np.where(labels == "no_fine", "not_fine", labels)
-        labels = np.where(labels == "notice_of_intent", "not_fine", labels)
-        type_not_fine |= labels == "not_fine"
-        decision_type = np.where(np.isin(labels, ["penalty_payment", "court_fine"]), labels, decision_type)
+        c = col(f)
+        labels = _classify_u(c, _TYPE_RULES)
+        exact = np.array([v.lower().replace(" ", "_") for v in c.text], dtype=object)
+        labels = np.where((labels == "") & np.isin(exact, schema.DECISION_TYPES), exact, labels)
+        labels = np.where(np.isin(labels, ["no_fine", "notice_of_intent"]), "not_fine", labels)
+        nf_u = labels == "not_fine"
+        type_not_fine |= nf_u[c.codes]
+        kind = np.array([decision_type_u.get(x, -1) for x in labels])[c.codes]
+        dtype_code = np.where((kind > 0) & (dtype_code == 0), kind, dtype_code)
+        msg_u = c.messages(nf_u, lambda v: f"the type says '{_short(v)}': not a fine")
+        type_msg = pc.coalesce(type_msg, c.spread(nf_u[c.codes], msg_u))
         if f == "type":
-            type_text = text
-        else:
-            type_text = np.where(type_text == "", text, type_text)
+            # a "Type" that is not a kind of decision (the CMS tracker's kind of violation) is kept as a note
+            plain = np.isin(np.array([v.lower() for v in c.text], dtype=object), ["", "fine", "fines", "penalty", "sanction"])
+            type_note_u = np.where((labels == "") & ~plain, np.array([f"type: {_short(v, 120)}" for v in c.text], dtype=object), None)
 
-    step(0.3, "countries")
-    country_raw = _text(_col(frame, mapping, "country"), n)
-    iso, aliases = countries.normalise_series(pd.Series(country_raw, dtype="str"))
-    iso_arr = iso.astype(object).where(iso.notna(), "").to_numpy(dtype=object)
-    no_country = country_raw == ""
-    bad_country = (~no_country) & (iso_arr == "")
+    step(0.2, "countries")
+    cc = col("country")
+    iso_s, aliases = countries.normalise_series(pd.Series(cc.text, dtype=object))
+    iso_u = iso_s.astype(object).where(iso_s.notna(), "").to_numpy(dtype=object)
+    blank_country_u = cc.blank_u()
+    bad_country_u = ~blank_country_u & (iso_u == "")
+    # the amount parser wants ISO codes per row: a categorical over the distinct ISO codes costs nothing
+    iso_cat_codes, iso_cats = pd.factorize(pd.Series(iso_u, dtype=object))
+    iso_rows = pd.Series(pd.Categorical.from_codes(iso_cat_codes[cc.codes], categories=iso_cats)) if n else pd.Series([], dtype=object)
 
-    step(0.4, "dates")
+    step(0.3, "dates")
     excel = raw.format == "xlsx"
-    dates, date_info = parse_dates(frame[mapping["decision_date"]], order=date_order, excel_serials=excel, today=today)
-    date_choices = {mapping["decision_date"]: date_info["order"] or "no day/month dates"}
-    date_err = date_info["errors"].to_numpy(dtype=object)
-    date_blank = date_info["blank"].to_numpy(dtype=bool)
-    date_bad = ~pd.isna(date_err)
-    dates_arr = dates.to_numpy(dtype="datetime64[ns]")
-    precision = date_info["precision"].to_numpy(dtype=object)
-    extra_dates: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    dc = _dates_core(frame[mapping["decision_date"]], date_order, excel, today)
+    date_choices = {mapping["decision_date"]: dc.order or "no day/month dates"}
+    dates_arr = dc.values[dc.codes]
+    extra_dates: dict[str, _Dates] = {}
     for f in ("announced_date", "status_checked"):
-        series = _col(frame, mapping, f)
-        if series is None:
-            continue
-        values, info = parse_dates(series, order=date_order, excel_serials=excel, today=today)
-        date_choices[mapping[f]] = info["order"] or "no day/month dates"
-        extra_dates[f] = (values.to_numpy(dtype="datetime64[ns]"), info["errors"].to_numpy(dtype=object))
+        if f in mapping:
+            extra_dates[f] = _dates_core(frame[mapping[f]], date_order, excel, today)
+            date_choices[mapping[f]] = extra_dates[f].order or "no day/month dates"
 
-    step(0.55, "amounts")
+    step(0.45, "amounts")
     amount_header = mapping["amount"]
     header_cur = _header_currency(amount_header)
     header_note = None
@@ -1436,232 +1969,272 @@ def _ingest_table(raw: RawTable, explicit: Mapping[str, str | None] | None, date
     if header_cur is None and fold(amount_header) == "price" and {"article violated", "controller"} <= folded_headers:
         header_cur = "EUR"
         header_note = "privacyaffairs/TidyTuesday layout: 'price' is in euro"
-    amounts = parse_amounts(
-        frame[amount_header], pd.Series(iso_arr), _col(frame, mapping, "currency"),
-        dates=pd.Series(dates_arr), header_currency=header_cur,
+    currency_series = frame[mapping["currency"]] if "currency" in mapping else None
+    am = _amounts_core(frame[amount_header], iso_rows, currency_series, dates_arr, header_cur)
+
+    step(0.55, "sorting rows")
+    idc = cols["fine_id"] = _Col(frame[mapping["fine_id"]] if "fine_id" in mapping else None, n, exact=True)
+    given_u = ~idc.blank_u()
+    given = given_u[idc.codes]
+    # dictionary codes number values in order of first appearance: a row is a value's first
+    # occurrence exactly when its code exceeds every code before it
+    before = np.concatenate([[-1], np.maximum.accumulate(idc.codes)[:-1]]) if n else np.zeros(0, np.int64)
+    is_first = idc.codes > before
+    seen_first = np.flatnonzero(is_first)  # by code
+    dup = given & ~is_first
+    long_id_u = _np(pc.greater(pc.utf8_length(idc.uniq), 80)).astype(bool)
+
+    # not a fine: the type says so, or there is no (or a zero) amount
+    live0 = ~first
+    tnf = type_not_fine & live0
+    amount_nf_u = ~pd.isna(am.not_fine_u)
+    anf = amount_nf_u[am.codes] & live0 & ~tnf
+    not_fine_reason = pc.coalesce(
+        _when(tnf, type_msg),
+        _spread(anf, am.not_fine_u, am.codes),
     )
-    amt = amounts["amount"].to_numpy(dtype=float)
-    amt_err = amounts["error"].to_numpy(dtype=object)
-    amt_not_fine = amounts["not_fine"].to_numpy(dtype=object)
-    currency = amounts["currency"].to_numpy(dtype=object)
-    cur_source = amounts["currency_source"].to_numpy(dtype=object)
-
-    # ids
-    id_raw = _text(_col(frame, mapping, "fine_id"), n)
-    given_id = id_raw != ""
-    dup = pd.Series(id_raw).duplicated(keep="first").to_numpy() & given_id
-    too_long_id = given_id & (pd.Series(id_raw).str.len().to_numpy() > 80)
-
-    step(0.65, "sorting rows")
-    # order of judgement: unreadable row, empty row, not a fine, then every reason to reject
-    rejected_first = read_problem | empty
-    not_fine_reason = np.full(n, None, dtype=object)
-    tnf = type_not_fine & ~rejected_first
-    for i in np.flatnonzero(tnf):
-        not_fine_reason[i] = f"the type says '{_short(type_text[i])}': not a fine"
-    anf = ~pd.isna(amt_not_fine) & ~rejected_first & ~tnf
-    not_fine_reason[anf] = amt_not_fine[anf]
     is_not_fine = tnf | anf
-    live = ~rejected_first & ~is_not_fine
-    dup_first = {}
-    if dup.any():
-        first_row = pd.Series(rows).groupby(pd.Series(id_raw)).transform("first").to_numpy()
-        dup_first = dict(zip(np.flatnonzero(dup), first_row[dup]))
-    dup_reason = np.full(n, None, dtype=object)
-    for i, r in dup_first.items():
-        dup_reason[i] = f"duplicate id '{_short(id_raw[i])}' (also row {r})"
-    country_reason = np.array([f"unknown country '{_short(v)}'" if b else None for v, b in zip(country_raw, bad_country)],
-                              dtype=object) if bad_country.any() else np.full(n, None, dtype=object)
-    reasons = _join_reasons(n, [
-        (read_problem, read_reason),
-        (empty & ~read_problem, "empty row"),
-        (live & ~pd.isna(amt_err), amt_err),
-        (live & no_country, "no country"),
-        (live & bad_country, country_reason),
-        (live & date_blank, "no decision date"),
-        (live & date_bad, date_err),
-        (live & dup, dup_reason),
-        (live & too_long_id, "id longer than 80 characters"),
-    ])
-    is_rejected = ~pd.isna(reasons)
+    live = live0 & ~is_not_fine
+    dup_pos = np.flatnonzero(dup & live)
+    dup_ids = _np(pc.take(idc.uniq, pa.array(idc.codes[dup_pos]))) if len(dup_pos) else []
+    dup_msg = np.array(
+        [f"duplicate id '{_short(v)}' (also row {seen_first[idc.codes[i]] + 1})" for v, i in zip(dup_ids, dup_pos)],
+        dtype=object,
+    )
+    country_msg_u = cc.messages(bad_country_u, lambda v: f"unknown country '{_short(v)}'")
+
+    amount_err_u = ~pd.isna(am.error_u)
+    date_err_u = ~pd.isna(dc.error)
+    extra_live = np.isin(am.extra_pos, np.flatnonzero(live))
+    parts = [
+        _sparse(n, problem_pos, np.array([raw.problems[p + 1] for p in problem_pos], dtype=object)),
+        _when(empty & ~read_problem, "empty row"),
+        _spread(live & amount_err_u[am.codes], am.error_u, am.codes),
+        _sparse(n, am.extra_pos[extra_live], am.extra_msg[extra_live]),
+        _when(live & blank_country_u[cc.codes], "no country"),
+        cc.spread(live & bad_country_u[cc.codes], country_msg_u),
+        _when(live & dc.blank[dc.codes], "no decision date"),
+        _spread(live & date_err_u[dc.codes], dc.error, dc.codes),
+        _sparse(n, dup_pos, dup_msg),
+        _when(live & long_id_u[idc.codes] & given, "id longer than 80 characters"),
+    ]
+    reasons = _join(parts, n)
+    is_rejected = _bools(pc.is_valid(reasons))
     accepted_mask = ~is_rejected & ~is_not_fine
 
-    step(0.75, "building the fines")
+    step(0.65, "building the fines")
     idx = np.flatnonzero(accepted_mask)
     k = len(idx)
     acc_rows = rows[idx]
-    acc_iso = iso_arr[idx]
+    iso_acc = pc.take(_arr(iso_u), pa.array(cc.codes[idx]))
     acc_dates = dates_arr[idx]
-    notes_frags: list[tuple[np.ndarray, np.ndarray | str]] = []
-    fine_id = id_raw[idx].copy()
-    gen = fine_id == ""
-    if gen.any():
-        generated = np.char.add("U-", acc_rows[gen].astype(str)).astype(object)
-        taken = set(id_raw[given_id].tolist())
-        if taken:
-            clash = np.array([g in taken for g in generated])
-            generated[clash] = np.char.add(generated[clash].astype(str), "-generated").astype(object)
-        fine_id[gen] = generated
-    country_names = {c: countries.name(c) for c in set(acc_iso.tolist())}
-    authority = _text(_col(frame, mapping, "authority"), n)[idx]
-    no_auth = authority == ""
-    if no_auth.any():
-        authority[no_auth] = [f"Unnamed authority ({country_names[c]})" for c in acc_iso[no_auth]]
-        if "authority" in mapping:  # a blank cell; a file with no such column is reported once, in choices
-            notes_frags.append((no_auth, "authority not given"))
-    controller = _text(_col(frame, mapping, "controller"), n)[idx]
-    no_ctrl = controller == ""
-    controller[no_ctrl] = "Unknown"
-    if no_ctrl.any() and "controller" in mapping:
-        notes_frags.append((no_ctrl, "controller not given"))
-    group = _text(_col(frame, mapping, "controller_group"), n)[idx]
-    group = np.where(group == "", controller, group)
-    for arr, limit, label in ((authority, 200, "authority"), (controller, 300, "controller"), (group, 300, "controller group")):
-        long = np.array([len(v) > limit for v in arr], dtype=bool) if k else np.zeros(0, bool)
-        if long.any():
-            arr[long] = [v[: limit - 1] + "…" for v in arr[long]]
-            notes_frags.append((long, f"{label} name shortened"))
-    ctrl_country = None
-    if "controller_country" in mapping:
-        cc_raw = _text(_col(frame, mapping, "controller_country"), n)[idx]
-        cc_iso, _ = countries.normalise_series(pd.Series(cc_raw, dtype="str"))
-        ctrl_country = cc_iso.astype(object).where(cc_iso.notna(), None).to_numpy(dtype=object)
-        unknown_cc = (cc_raw != "") & pd.isna(ctrl_country)
-        if unknown_cc.any():
-            notes_frags.append((unknown_cc, np.array([f"controller country '{_short(v)}' not recognised" for v in cc_raw], dtype=object)))
-    legal = np.where((acc_iso == "GB") & (acc_dates >= np.datetime64("2021-01-01")), "UK GDPR", "GDPR").astype(object)
-    if "legal_basis" in mapping:
-        lb_raw = _text(_col(frame, mapping, "legal_basis"), n)[idx]
-        lb = np.array([_legal_basis(v) for v in lb_raw], dtype=object)
-        legal = np.where(lb != "", lb, legal)
-        unmapped = (lb == "") & (lb_raw != "")
-        if unmapped.any():
-            notes_frags.append((unmapped, np.array([f"legal basis '{_short(v)}' not recognised" for v in lb_raw], dtype=object)))
-    appeal = np.full(k, "unknown", dtype=object)
-    if "appeal_status" in mapping:
-        labels, text = _classify(_col(frame, mapping, "appeal_status"), _APPEAL_RULES)
-        labels, text = labels[idx], text[idx]
-        appeal = np.where(labels != "", labels, "unknown").astype(object)
-        unmapped = (labels == "") & (text != "")
-        if unmapped.any():
-            notes_frags.append((unmapped, np.array([f"appeal status '{_short(v)}' not understood" for v in text], dtype=object)))
-    payment = np.full(k, "unknown", dtype=object)
-    if "payment_status" in mapping:
-        labels, text = _classify(_col(frame, mapping, "payment_status"), _PAYMENT_RULES)
-        labels, text = labels[idx], text[idx]
-        payment = np.where(labels != "", labels, "unknown").astype(object)
-        unmapped = (labels == "") & (text != "")
-        if unmapped.any():
-            notes_frags.append((unmapped, np.array([f"payment status '{_short(v)}' not understood" for v in text], dtype=object)))
-    acc_amount = amt[idx]
-    acc_currency = currency[idx]
-    standing = np.where(np.isin(appeal, ["annulled", "reduced"]), np.nan, acc_amount)
-    if "standing_amount" in mapping:
-        st = parse_amounts(_col(frame, mapping, "standing_amount"), pd.Series(iso_arr), _col(frame, mapping, "currency"),
-                           dates=pd.Series(dates_arr), header_currency=_header_currency(mapping["standing_amount"]))
-        st_amt = st["amount"].to_numpy(dtype=float)[idx]
-        st_zero = (st["not_fine"].to_numpy(dtype=object)[idx] == "zero amount")
-        st_amt = np.where(st_zero, 0.0, st_amt)
-        same_cur = st["currency"].to_numpy(dtype=object)[idx] == acc_currency
-        use = ~np.isnan(st_amt) & same_cur
-        standing = np.where(use, st_amt, standing)
-    standing = np.where(appeal == "annulled", np.where(np.isnan(standing), 0.0, standing), standing)
-    paid = np.full(k, np.nan)
-    if "paid_amount" in mapping:
-        pd_ = parse_amounts(_col(frame, mapping, "paid_amount"), pd.Series(iso_arr), _col(frame, mapping, "currency"),
-                            dates=pd.Series(dates_arr), header_currency=_header_currency(mapping["paid_amount"]))
-        p_amt = pd_["amount"].to_numpy(dtype=float)[idx]
-        p_zero = pd_["not_fine"].to_numpy(dtype=object)[idx] == "zero amount"
-        paid = np.where(p_zero, 0.0, p_amt)
-    url_raw = _text(_col(frame, mapping, "source_url"), n)[idx]
-    url = np.full(k, None, dtype=object)
-    if k and "source_url" in mapping:
-        found = pc.struct_field(pc.extract_regex(pa.array(url_raw, pa.large_string()), _URL_FIRST), "u")
-        url = _np(found).astype(object)
-        url = np.where(pd.isna(url), None, url)
-        not_url = (url_raw != "") & pd.isna(pd.Series(url)).to_numpy()
-        if not_url.any():
-            notes_frags.append((not_url, np.array([f"source '{_short(v, 40)}' is not a web address" for v in url_raw], dtype=object)))
-    prec = precision[idx]
-    notes_frags.append((prec == "year", "decision date given as a year only (kept as 1 January)"))
-    notes_frags.append((prec == "month", "decision date given as year and month only (kept as the 1st)"))
-    extra_out: dict[str, np.ndarray] = {}
-    for f, (values, errs) in extra_dates.items():
-        extra_out[f] = values[idx]
-        e = errs[idx]
-        bad = ~pd.isna(e)
-        if bad.any():
-            label = f.replace("_", " ")
-            notes_frags.append((bad, np.array([f"{label}: {v}" if v else "" for v in e], dtype=object)))
-    if "type" in mapping:
-        # a tracker's "Type" that is not a kind of decision (CMS: the kind of violation) is kept as a note
-        t = type_text[idx]
-        plain = np.isin(pd.Series(t).str.lower().to_numpy(dtype=object), ["fine", "fines", "penalty", "sanction", ""])
-        notes_frags.append((~plain, np.array([f"type: {_short(v, 120)}" for v in t], dtype=object)))
-    base_notes = _text(_col(frame, mapping, "notes"), n)[idx]
-    notes = _notes(k, notes_frags, base_notes)
-    notes = np.where(notes == "", None, notes)
-    sector = _text(_col(frame, mapping, "sector"), n)[idx]
-    articles = _text(_col(frame, mapping, "articles"), n)[idx]
+    notes: list[pa.Array] = []
 
+    def note_u(c: _Col, values_u: np.ndarray) -> None:
+        if 4 * len(values_u) < k:  # few distinct notes on many rows: spread them in arrow
+            notes.append(c.take(values_u, idx))
+            return
+        vals = values_u[c.codes[idx]]
+        pos = np.flatnonzero(~pd.isna(vals))
+        if len(pos):
+            notes.append(_sparse(k, pos, vals[pos]))
+
+    def note(mask: np.ndarray, text: str) -> None:
+        if mask.any():
+            notes.append(_when(mask, text))
+
+    if "notes" in mapping:
+        nc = col("notes")
+        notes.append(pc.if_else(pc.equal(nc.rows(idx), ""), _NULL, nc.rows(idx)))
+    # ids: as given, else U-<row>
+    gen = ~given[idx]
+    fine_id = idc.rows(idx)
+    if gen.any():
+        generated = pc.binary_join_element_wise(pa.scalar("U-", _STR), pc.cast(pa.array(acc_rows), _STR), pa.scalar("", _STR))
+        clash = _bools(pc.is_in(generated, value_set=idc.uniq))
+        generated = pc.if_else(pa.array(clash), pc.binary_join_element_wise(generated, pa.scalar("-generated", _STR), pa.scalar("", _STR)), generated)
+        fine_id = pc.if_else(pa.array(gen), generated, fine_id)
+    country_names = np.array([f"Unnamed authority ({countries.name(c)})" if c else "" for c in iso_u], dtype=object)
+    ac = col("authority")
+    no_auth = ac.blank_u()[ac.codes[idx]]
+    authority = pc.if_else(pa.array(no_auth), cc.take(country_names, idx), ac.rows(idx))
+    if ac.present:  # a blank cell; a file without the column is reported once, in choices
+        note(no_auth, "authority not given")
+    ctl = col("controller")
+    no_ctrl = ctl.blank_u()[ctl.codes[idx]]
+    controller = pc.if_else(pa.array(no_ctrl), pa.scalar("Unknown", _STR), ctl.rows(idx))
+    if ctl.present:
+        note(no_ctrl, "controller not given")
+    gc = col("controller_group")
+    group = pc.if_else(pa.array(gc.blank_u()[gc.codes[idx]]), controller, gc.rows(idx))
+
+    def shorten(arr: pa.Array, limit: int, label: str) -> pa.Array:
+        long = _bools(pc.fill_null(pc.greater(pc.utf8_length(arr), limit), False))
+        if not long.any():
+            return arr
+        note(long, f"{label} name shortened")
+        cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, limit - 1), pa.scalar("…", _STR), pa.scalar("", _STR))
+        return pc.if_else(pa.array(long), cut, arr)
+
+    authority = shorten(authority, 200, "authority")
+    controller = shorten(controller, 300, "controller")
+    group = shorten(group, 300, "controller group")
+    controller_country = pa.nulls(k, _STR)
+    if "controller_country" in mapping:
+        hc = col("controller_country")
+        h_iso, _ = countries.normalise_series(pd.Series(hc.text, dtype=object))
+        h_u = h_iso.astype(object).where(h_iso.notna(), None).to_numpy(dtype=object)
+        controller_country = hc.take(h_u, idx)
+        unknown_u = ~hc.blank_u() & pd.isna(h_u)
+        note_u(hc, hc.messages(unknown_u, lambda v: f"controller country '{_short(v)}' not recognised"))
+    iso_np = _np(iso_acc).astype(object) if k else np.zeros(0, dtype=object)
+    uk = (iso_np == "GB") & (acc_dates >= np.datetime64("2021-01-01"))
+    legal = pc.if_else(pa.array(uk), pa.scalar("UK GDPR", _STR), pa.scalar("GDPR", _STR))
+    if "legal_basis" in mapping:
+        lc = col("legal_basis")
+        lb_u = np.array([_legal_basis(v) for v in lc.text], dtype=object)
+        legal = pc.if_else(pa.array((lb_u != "")[lc.codes[idx]]), lc.take(lb_u, idx), legal)
+        bad_u = (lb_u == "") & ~lc.blank_u()
+        note_u(lc, lc.messages(bad_u, lambda v: f"legal basis '{_short(v)}' not recognised"))
+    appeal_u: np.ndarray | None = None
+    appeal = pa.array(np.full(k, "unknown", dtype=object), _STR) if k else pa.array([], _STR)
+    for f, rules, label in (("appeal_status", _APPEAL_RULES, "appeal status"), ("payment_status", _PAYMENT_RULES, "payment status")):
+        value = pa.array(np.full(k, "unknown", dtype=object), _STR) if k else pa.array([], _STR)
+        if f in mapping:
+            sc = col(f)
+            lab_u = _classify_u(sc, rules)
+            value = sc.take(np.where(lab_u != "", lab_u, "unknown").astype(object), idx)
+            bad_u = (lab_u == "") & ~sc.blank_u()
+            note_u(sc, sc.messages(bad_u, lambda v, label=label: f"{label} '{_short(v)}' not understood"))
+            if f == "appeal_status":
+                appeal_u = lab_u
+        if f == "appeal_status":
+            appeal = value
+        else:
+            payment = value
+    acc_amount = am.amount[idx]
+    acc_cur = am.cur[idx]
+    appeal_np = (
+        appeal_u[col("appeal_status").codes[idx]] if appeal_u is not None else np.full(k, "", dtype=object)
+    )
+    annulled = appeal_np == "annulled"
+    standing = np.where(np.isin(appeal_np, ["annulled", "reduced"]), np.nan, acc_amount)
+    iso_rows_acc = iso_rows  # per row, categorical
+    for f in ("standing_amount", "paid_amount"):
+        if f not in mapping:
+            continue
+        sub = _amounts_core(frame[mapping[f]], iso_rows_acc, currency_series, dates_arr, _header_currency(mapping[f]))
+        value = sub.amount[idx]
+        zero = (sub.not_fine_u == "zero amount")[sub.codes[idx]]
+        value = np.where(zero, 0.0, value)
+        same = sub.vocab[sub.cur[idx]] == am.vocab[acc_cur]
+        value = np.where(same | zero, value, np.nan)
+        if f == "standing_amount":
+            standing = np.where(~np.isnan(value), value, standing)
+        else:
+            paid = value
+    if "paid_amount" not in mapping:
+        paid = np.full(k, np.nan)
+    standing = np.where(annulled & np.isnan(standing), 0.0, standing)
+    url = pa.nulls(k, _STR)
+    if "source_url" in mapping:
+        uc = col("source_url")
+        # most cells are one clean address: a yes/no match is cheap, extraction only for the rest
+        clean = pc.fill_null(pc.match_substring_regex(uc.uniq, r"^https?://[^\s\"'<>;,|]+$"), False)
+        found_u = uc.uniq
+        if not pc.all(clean).as_py():
+            extracted = pc.struct_field(pc.extract_regex(uc.uniq, _URL_FIRST), "u")
+            found_u = pc.if_else(clean, uc.uniq, extracted)
+        url = uc.take(found_u, idx)
+        not_url_u = ~uc.blank_u() & ~_bools(pc.is_valid(found_u))
+        if not_url_u.any():
+            note_u(uc, uc.messages(not_url_u, lambda v: f"source '{_short(v, 40)}' is not a web address"))
+    prec = dc.precision[dc.codes[idx]]
+    note(prec == "year", "decision date given as a year only (kept as 1 January)")
+    note(prec == "month", "decision date given as year and month only (kept as the 1st)")
+    extra_out: dict[str, np.ndarray] = {}
+    for f, core in extra_dates.items():
+        extra_out[f] = core.values[core.codes[idx]]
+        label = f.replace("_", " ")
+        msg_u = np.array([f"{label}: {e}" if isinstance(e, str) else None for e in core.error], dtype=object)
+        notes.append(pc.take(_arr(msg_u), pa.array(core.codes[idx])))
+    if type_note_u is not None:
+        note_u(col("type"), type_note_u)
+    notes_arr = _join(notes, k)
+
+    def text_or_null(f: str) -> pa.Array:
+        if f not in mapping:
+            return pa.nulls(k, _STR)
+        vals = col(f).rows(idx)
+        return pc.if_else(pc.equal(vals, ""), _NULL, vals)
+
+    def series(arr: pa.Array) -> pd.Series:
+        return arr.to_pandas().set_axis(index)
+
+    index = pd.Index(acc_rows, name="row")
+    nat = np.full(k, np.datetime64("NaT", "ns"))
     accepted = pd.DataFrame(
         {
-            "fine_id": fine_id,
-            "authority": authority,
-            "country": acc_iso,
-            "controller": controller,
-            "controller_group": group,
-            "controller_country": ctrl_country if ctrl_country is not None else np.full(k, None, dtype=object),
-            "sector": np.where(sector == "", None, sector),
-            "decision_type": decision_type[idx],
-            "decision_date": acc_dates,
-            "announced_date": extra_out.get("announced_date", np.full(k, np.datetime64("NaT", "ns"))),
-            "amount": acc_amount,
-            "currency": acc_currency,
-            "legal_basis": legal,
-            "articles": np.where(articles == "", None, articles),
-            "appeal_status": appeal,
-            "standing_amount": standing,
-            "payment_status": payment,
-            "paid_amount": paid,
-            "status_checked": extra_out.get("status_checked", np.full(k, np.datetime64("NaT", "ns"))),
-            "source_url": url,
-            "notes": notes,
+            "fine_id": series(fine_id),
+            "authority": series(authority),
+            "country": series(iso_acc),
+            "controller": series(controller),
+            "controller_group": series(group),
+            "controller_country": series(controller_country),
+            "sector": series(text_or_null("sector")),
+            "decision_type": series(pc.take(pa.array(list(decision_type_u), _STR), pa.array(dtype_code[idx]))),
+            "decision_date": pd.Series(acc_dates, index=index, dtype="datetime64[ns]"),
+            "announced_date": pd.Series(extra_out.get("announced_date", nat), index=index, dtype="datetime64[ns]"),
+            "amount": pd.Series(acc_amount, index=index, dtype="float64"),
+            "currency": series(pc.take(_arr(am.vocab), pa.array(acc_cur))),
+            "legal_basis": series(legal),
+            "articles": series(text_or_null("articles")),
+            "appeal_status": series(appeal),
+            "standing_amount": pd.Series(standing, index=index, dtype="float64"),
+            "payment_status": series(payment),
+            "paid_amount": pd.Series(paid, index=index, dtype="float64"),
+            "status_checked": pd.Series(extra_out.get("status_checked", nat), index=index, dtype="datetime64[ns]"),
+            "source_url": series(url),
+            "notes": series(notes_arr),
         },
-        index=pd.Index(acc_rows, name="row"),
+        index=index,
     )
+    step(0.8, "validating")
+    accepted, failed = _validate(accepted)
+    reasons_np = None
+    if failed:
+        fail_pos = np.array(sorted(failed), dtype=np.int64) - 1
+        reasons = _join([reasons, _sparse(n, fail_pos, np.array([failed[p + 1] for p in fail_pos], dtype=object))], n)
+        is_rejected = _bools(pc.is_valid(reasons))
+        accepted_mask &= ~is_rejected
     template = schema.empty_fines()
     accepted = accepted.astype({c: template[c].dtype for c in schema.FINE_COLUMNS})
-    step(0.9, "validating")
-    accepted, failed = _validate(accepted)
-    if failed:
-        for r, why in failed.items():
-            reasons[r - 1] = why
-            accepted_mask[r - 1] = False
-        is_rejected = ~pd.isna(reasons)
 
+    step(0.9, "reporting")
     rej_idx = np.flatnonzero(is_rejected)
     nf_idx = np.flatnonzero(is_not_fine & ~is_rejected)
-    rejected = _with_raw(frame, rows[rej_idx], reasons[rej_idx])
-    not_fines = _with_raw(frame, rows[nf_idx], not_fine_reason[nf_idx])
-    src_counts = pd.Series(cur_source[accepted_mask]).value_counts()
-    choices.update(
-        {
-            "date_order": date_choices,
-            "currency_sources": {str(k_): int(v) for k_, v in src_counts.items()},
-            "header_currency": header_cur,
-            "country_aliases": aliases,
-            "placeholder_dates": int(date_info["placeholders"]),
-            "future_dates": int(date_info["future"]),
-            "year_only_dates": int((prec == "year").sum()),
-            "year_month_dates": int((prec == "month").sum()),
-            "excel_serial_dates": int(date_info["excel_serials"]),
-            "empty_rows": int((empty & ~read_problem).sum()),
-            "generated_ids": int(gen.sum()) if k else 0,
-            "authority_defaulted": int(no_auth.sum()) if k else 0,
-            "controller_defaulted": int(no_ctrl.sum()) if k else 0,
-        }
-    )
+    reasons_np = _np(pc.take(reasons, pa.array(rej_idx))).astype(object)
+    rejected = _with_raw(frame, rows[rej_idx], reasons_np)
+    not_fines = _with_raw(frame, rows[nf_idx], _np(pc.take(not_fine_reason, pa.array(nf_idx))).astype(object))
+    src_counts = np.bincount(am.src[accepted_mask], minlength=len(CURRENCY_SOURCES))
+    choices: dict[str, Any] = {
+        "format": raw.format,
+        "encoding": raw.encoding,
+        "delimiter": DELIMITER_NAMES.get(raw.delimiter or "", raw.delimiter),
+        "date_order": date_choices,
+        "currency_sources": {CURRENCY_SOURCES[i]: int(c) for i, c in enumerate(src_counts) if c and i},
+        "header_currency": header_cur,
+        "country_aliases": aliases,
+        "placeholder_dates": int(dc.placeholder[dc.codes].sum()),
+        "future_dates": int(dc.future[dc.codes].sum()),
+        "year_only_dates": int((prec == "year").sum()),
+        "year_month_dates": int((prec == "month").sum()),
+        "excel_serial_dates": int((dc.kind[dc.codes] == "serial").sum()),
+        "empty_rows": int((empty & ~read_problem).sum()),
+        "generated_ids": int(gen.sum()),
+        "authority_defaulted": int(no_auth.sum()),
+        "controller_defaulted": int(no_ctrl.sum()),
+    }
     if header_note:
         choices["header_currency_note"] = header_note
     step(1.0, "done")
@@ -1678,7 +2251,7 @@ def _legal_basis(text: str) -> str:
         return "ePrivacy (national)"
     if re.search(r"national|bdsg|lopd|loi informatique|codice", f):
         return "national data protection law"
-    if re.search(r"gdpr|dsgvo|rgpd|avg|gdpr|2016 679", f):
+    if re.search(r"gdpr|dsgvo|rgpd|avg|2016 679", f):
         return "GDPR"
     return ""
 
@@ -1706,7 +2279,9 @@ def _validate(accepted: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
         for _, case in cases.iterrows():
             r = case.get("index")
             if r is None or pd.isna(r):
-                raise IngestError(f"The imported table failed the check {case.get('check')} on {case.get('column')}.") from None
+                raise IngestError(
+                    f"The imported table failed the check {case.get('check')} on {case.get('column')}."
+                ) from None
             why = f"failed the check on {case.get('column')}: {case.get('check')} ('{_short(case.get('failure_case'))}')"
             failed.setdefault(int(r), why)
         keep = accepted.drop(index=list(failed))
@@ -1728,10 +2303,14 @@ def _parse_map(items: Sequence[str]) -> dict[str, str]:
 
 def _human(result: IngestResult, summary: dict[str, Any]) -> str:
     lines = [
-        (f"rows read: {result.rows_read:,}   accepted: {len(result.accepted):,}   "
-         f"rejected: {len(result.rejected):,}   not fines: {len(result.not_fines):,}"),
-        (f"read as {result.choices.get('format')}, encoding {result.choices.get('encoding')}, "
-         f"delimiter {result.choices.get('delimiter')}"),
+        (
+            f"rows read: {result.rows_read:,}   accepted: {len(result.accepted):,}   "
+            f"rejected: {len(result.rejected):,}   not fines: {len(result.not_fines):,}"
+        ),
+        (
+            f"read as {result.choices.get('format')}, encoding {result.choices.get('encoding')}, "
+            f"delimiter {result.choices.get('delimiter')}"
+        ),
         "columns: " + ", ".join(f"{f} <- '{h}'" for f, h in result.mapping.items()),
         "date order: " + ", ".join(f"'{h}': {o}" for h, o in result.choices.get("date_order", {}).items()),
         "currency from: " + (", ".join(f"{s} {c:,}" for s, c in result.choices.get("currency_sources", {}).items()) or "-"),
@@ -1753,7 +2332,9 @@ def _human(result: IngestResult, summary: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """python -m components.ingest FILE [--to CUR] [--map FIELD=HEADER ...] [--json]"""
-    parser = argparse.ArgumentParser(prog="python -m components.ingest", description="Import a fines file and report on every row.")
+    parser = argparse.ArgumentParser(
+        prog="python -m components.ingest", description="Import a fines file and report on every row."
+    )
     parser.add_argument("file", help="CSV, TSV or XLSX file")
     parser.add_argument("--to", help="also total the accepted amounts in this currency (decision-date ECB rates)")
     parser.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER", help="map a column explicitly (repeatable)")
