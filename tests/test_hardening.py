@@ -480,14 +480,43 @@ def _comment_lines(content: bytes) -> int:
 
 
 def test_formulas_in_uploaded_cells_are_neutralised_in_the_rejected_rows_download(tour: Visit):
-    rejected = next(d for d in tour.downloads if d.file_name == "rejected-rows.csv").content().decode("utf-8-sig")
-    assert "'=HYPERLINK(" in rejected and "'+cmd|" in rejected and "'@SUM(" in rejected
+    """The rejected rows go out with the uploader's raw cells: formulas there get the apostrophe too."""
+    content = next(d for d in tour.downloads if d.file_name == "rejected-rows.csv").content().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO("\n".join(line for line in content.splitlines() if not line.startswith("# ")))))
+    by_id = {r["fine_id"]: r for r in rows}
+    formulas = [p for p in H.PAYLOADS[17:22] if p.startswith(FORMULA_LEADS)]
+    assert len(formulas) >= 4
+    for j, payload in enumerate(H.PAYLOADS[:6] + H.PAYLOADS[17:22]):
+        cell = by_id[f"HOSTILE-REJECT-{j}"]["country"]
+        if payload.lstrip(" ").startswith(FORMULA_LEADS):
+            assert cell.startswith("'") and cell[1:].strip() == payload.strip(), (payload, cell)
+        else:
+            assert cell == payload, (payload, cell)
 
 
 def test_export_header_lines_cannot_start_a_formula_row():
     """A carriage return in a header line (e.g. an upload's file name) must not start a new spreadsheet row."""
     data = exports.to_csv_bytes(pd.DataFrame({"a": [1]}), ['Rows of x\r=HYPERLINK("http://127.0.0.2:9")', "@SUM(1)"])
     assert _formula_cells_csv(data) == []
+
+
+def test_file_name_with_a_carriage_return_cannot_start_a_formula_row_in_downloads():
+    """The upload's name goes into every CSV's '# Data: …' line; a CR in it (legal in a Linux file name) starts a row.
+
+    Fails while exports.to_csv_bytes replaces only '\\n' in header lines (fix: replace '\\r' too).
+    """
+    name = 'fines\r=HYPERLINK("http://127.0.0.2:9/cr","open").csv'
+    downloads: list[Download] = []
+    page = ["upload"]
+    with pytest.MonkeyPatch.context() as mp:
+        record_downloads(mp, downloads, page)
+        at = upload(new_session(), name, _marker_file("CarriageReturn", "France", "1,000"))
+        page[0] = "app.py"
+        visit(at, "app.py")
+        assert not at.exception, exception_messages(at)
+    csvs = [d for d in downloads if d.page == "app.py" and d.file_name.endswith(".csv")]
+    assert csvs
+    assert {d.file_name: _formula_cells_csv(d.content()) for d in csvs} == {d.file_name: [] for d in csvs}
 
 
 def _call_name(node: ast.AST) -> str:
@@ -876,20 +905,26 @@ def test_live_rates_hanging_source_falls_back_within_the_deadline(silent_server,
 
     url = f"http://127.0.0.1:{silent_server.port}/api/"
     monkeypatch.setattr(fc.Common, "_source_url", lambda self: url)
-    warm = new_session()
-    warm.run()  # bundled data and rates built, so the timed run measures the live call
-    assert not warm.exception
-    at = new_session()
-    at.query_params["basis"] = "Latest"
-    at.query_params["live"] = "true"
-    start = time.monotonic()
-    at.run()
-    elapsed = time.monotonic() - start
+
+    def overview(live: bool) -> tuple[AppTest, float]:
+        at = new_session()
+        at.query_params["basis"] = "Latest"
+        if live:
+            at.query_params["live"] = "true"
+        start = time.monotonic()
+        at.run()
+        return at, time.monotonic() - start
+
+    overview(False)  # warm: bundled data and rates built once per process
+    at, elapsed = overview(True)
+    # the same page again: the failure is remembered for a minute, so this run makes no live call
+    _, baseline = overview(True)
     assert not at.exception, exception_messages(at)
     warnings = [w.value for w in at.warning]
     assert any("using the embedded ECB rates" in w for w in warnings), warnings
     assert silent_server.accepted, "forex-python never reached the silent server"
-    assert elapsed < 3.5 + 1.0, f"the page took {elapsed:.1f} s"  # 3 s deadline plus one page run
+    # the live source costs at most its 3 s deadline (+0.5 s slack) on top of the page's own run
+    assert elapsed - baseline < 3.5, f"the page took {elapsed:.1f} s, {baseline:.1f} s without a live call"
 
 
 def test_live_rates_unreachable_source_falls_back(fresh_live_cache, monkeypatch):
