@@ -105,11 +105,11 @@ def external(url: str) -> bool:
     return urlparse(url).hostname not in ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
-def shot(page, name: str) -> Path:
-    """A full-page screenshot a person can look at (tests/artifacts/, gitignored)."""
+def shot(page, name: str, full_page: bool = False) -> Path:
+    """A screenshot a person can look at (tests/artifacts/, gitignored); full pages cost seconds on a busy machine."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"browser-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -203,7 +203,7 @@ def browser(playwright_session):
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest):
-    """A fresh context and page; its log is `page.atlas_log`; a screenshot is saved after the test."""
+    """A fresh context and page; its log is `page.atlas_log`; the last view is saved as a screenshot after the test."""
     context, page = new_page(browser)
     try:
         yield page
@@ -211,7 +211,7 @@ def page(browser, request: pytest.FixtureRequest):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
         with contextlib.suppress(Exception):
-            page.screenshot(path=str(ARTIFACTS / f"browser-{name}-end.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"browser-{name}-end.png"), timeout=10_000)
         context.close()
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pycountry
 import pytest
 
-from ._support import DRAWN_LOCATIONS_JS, REPO, chart_data, shot, wait_for_app, wait_for_charts
+from ._support import DRAWN_LOCATIONS_JS, REPO, chart_data, expect, shot, wait_for_app, wait_for_charts
 
 MONEY_TYPES = ("fine", "penalty_payment", "court_fine")
 #: (path, title, how many charts a person must see at least)
@@ -44,7 +44,6 @@ def test_page_loads_and_draws_its_charts(page, base_url, path, title, min_charts
     page.goto(base_url + path)
     wait_for_app(page, title)
     count = wait_for_charts(page, min_charts)
-    shot(page, f"page{path}")
     assert count >= min_charts, f"{path}: {count} plotly chart(s), expected at least {min_charts}"
     assert page.url.startswith(base_url + path.split("?")[0]), f"{path} was redirected to {page.url} (page missing?)"
 
@@ -53,8 +52,9 @@ def test_page_loads_and_draws_its_charts(page, base_url, path, title, min_charts
         assert chart.locator(".main-svg").count() >= 1, f"{path} chart {index}: no SVG drawn"
         types = {t.get("type", "scatter") for t in traces}
         for kind in types & DRAWN_MARKS.keys():
-            marks = chart.locator(DRAWN_MARKS[kind]).count()
-            assert marks > 0, f"{path} chart {index}: a {kind} trace drew no marks ({DRAWN_MARKS[kind]})"
+            # maps draw after their boundaries arrive from /app/static/topojson/: wait, do not sample
+            expect(chart.locator(DRAWN_MARKS[kind]).first).to_be_attached(timeout=60_000)
+    shot(page, f"page{path}", full_page=True)
 
     log = page.atlas_log
     assert log.external_requests() == [], f"{path} asked the internet for: {log.external_requests()}"
