@@ -21,7 +21,14 @@ from urllib.parse import urlparse
 from bench.common import Figure, app_servers, emit, median, note, target
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CHART = ".js-plotly-plot .main-svg"
 SHELL = '[data-testid="stApp"]'
 
@@ -84,7 +91,16 @@ def run(quick: bool = False) -> list[Figure]:
                     for _ in range(warm_visits):
                         frames = []
                         warm.append(_visit(browser, url, outside, frames))
-                    figs.append(emit(Figure(f"browser_{name}_warm_first_chart", median([c for _, c in warm]), "s", median([s for s, _ in warm]))))
+                    figs.append(
+                        emit(
+                            Figure(
+                                f"browser_{name}_warm_first_chart",
+                                median([c for _, c in warm]),
+                                "s",
+                                median([s for s, _ in warm]),
+                            )
+                        )
+                    )
                     _attribute(name, "warm (last visit)", frames, warm[-1][1])
         finally:
             browser.close()

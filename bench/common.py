@@ -45,7 +45,12 @@ class Figure:
     def line(self) -> str:
         base = "-" if self.baseline is None else _num(self.baseline)
         r = self.ratio
-        ratio = "-" if r is None else (f"{r:.1f}x faster" if self.faster else f"{r:.2f}x")
+        if r is None:
+            ratio = "-"
+        elif self.faster:
+            ratio = f"{r:.1f}x faster"
+        else:
+            ratio = f"{r:.2f}x" if r >= 0.1 else f"{r:.2g}x"
         return f"{self.name}, {_num(self.value)}, {self.unit}, {base}, {ratio}"
 
 
@@ -148,9 +153,20 @@ def start_app(port: int, log_dir: Path, extra: Sequence[str] = ()) -> Server:
     """`python -m streamlit run app.py` on loopback, cwd the repo root, output to a log file."""
     log = log_dir / f"streamlit-{port}.log"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.port", str(port), "--server.address", LOOPBACK, "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", *extra,
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        LOOPBACK,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        *extra,
     ]
     with open(log, "wb") as fh:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)

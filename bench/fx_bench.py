@@ -45,7 +45,9 @@ def per_row_converter():
 
     from components import fx
 
-    cc = CurrencyConverter(fallback_on_missing_rate=True, fallback_on_missing_rate_method="last_known", fallback_on_wrong_date=False)
+    cc = CurrencyConverter(
+        fallback_on_missing_rate=True, fallback_on_missing_rate_method="last_known", fallback_on_wrong_date=False
+    )
     changeovers = {c: (dt.date.fromisoformat(d), rate) for c, (d, rate) in fx.EURO_CHANGEOVERS.items()}
     bounds = cc.bounds
     known = cc.currencies
@@ -115,7 +117,12 @@ def run(quick: bool = False) -> list[Figure]:
         f"baseline of the _vs_df_apply line: the same single-row function through DataFrame.apply(axis=1) "
         f"on the same sample ({apply_s:.2f} s), scaled the same way"
     )
-    note(f"identical: {'yes' if identical and identical_apply else 'no'} ({sample_n:,} sample rows, {converted:,} converted, rest NaN on both paths)")
+    note(
+        f"identical: {'yes' if identical and identical_apply else 'no'} ({sample_n:,} sample rows, {converted:,} converted, rest NaN on both paths)"
+    )
     target("conversion >=50x faster than a per-row Python loop", figs[0].ratio is not None and figs[0].ratio >= 50 and identical)
-    target("conversion >=50x faster than per-row DataFrame.apply", figs[2].ratio is not None and figs[2].ratio >= 50 and identical_apply)
+    target(
+        "conversion >=50x faster than per-row DataFrame.apply",
+        figs[2].ratio is not None and figs[2].ratio >= 50 and identical_apply,
+    )
     return figs

@@ -28,13 +28,41 @@ import numpy as np
 from bench.common import REPO, Figure, emit, note, target
 
 COUNTRIES = (  # (how the file names it, ISO-2, local currency word for "kr" amounts)
-    ("Ireland", "IE"), ("IE", "IE"), ("FRANCE", "FR"), ("France", "FR"), ("Germany", "DE"), ("de", "DE"),
-    ("Spain", "ES"), ("ES", "ES"), ("Italy", "IT"), ("Netherlands", "NL"), ("United Kingdom", "GB"),
-    ("UK", "GB"), ("Sweden", "SE"), ("SE", "SE"), ("Norway", "NO"), ("Denmark", "DK"), ("Poland", "PL"),
-    ("Luxembourg", "LU"), ("Belgium", "BE"), ("Austria", "AT"),
+    ("Ireland", "IE"),
+    ("IE", "IE"),
+    ("FRANCE", "FR"),
+    ("France", "FR"),
+    ("Germany", "DE"),
+    ("de", "DE"),
+    ("Spain", "ES"),
+    ("ES", "ES"),
+    ("Italy", "IT"),
+    ("Netherlands", "NL"),
+    ("United Kingdom", "GB"),
+    ("UK", "GB"),
+    ("Sweden", "SE"),
+    ("SE", "SE"),
+    ("Norway", "NO"),
+    ("Denmark", "DK"),
+    ("Poland", "PL"),
+    ("Luxembourg", "LU"),
+    ("Belgium", "BE"),
+    ("Austria", "AT"),
 )
 KR = {"SE", "NO", "DK"}
-AUTHORITIES = ("Data Protection Commission", "CNIL", "BfDI", "AEPD", "Garante", "AP", "ICO", "IMY", "Datatilsynet", "UODO", "CNPD")
+AUTHORITIES = (
+    "Data Protection Commission",
+    "CNIL",
+    "BfDI",
+    "AEPD",
+    "Garante",
+    "AP",
+    "ICO",
+    "IMY",
+    "Datatilsynet",
+    "UODO",
+    "CNPD",
+)
 CONTROLLERS = tuple(f"Company {c} {s}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for s in ("Ltd", "GmbH", "SA", "AB", "BV", "SpA"))
 SECTORS = ("Media", "Health", "Finance", "Telecoms", "Retail", "Public sector", "Transport", "Education")
 
@@ -148,9 +176,7 @@ print(json.dumps(info))
 
 def _measure(what: str, path: Path) -> dict:
     """Run one measurement in a fresh subprocess; it reports its time, RSS before and peak RSS."""
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, what, str(path), str(REPO)], capture_output=True, cwd=REPO, timeout=600
-    )
+    proc = subprocess.run([sys.executable, "-c", CHILD, what, str(path), str(REPO)], capture_output=True, cwd=REPO, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError(f"{what} subprocess failed: {proc.stderr.decode(errors='replace')[-800:]}")
     info = json.loads(proc.stdout.decode().strip().splitlines()[-1])

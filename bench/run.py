@@ -50,10 +50,15 @@ def _revision() -> str:
     import subprocess
 
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--", "app.py", "pages", "components", "data", ".streamlit"],
-            cwd=REPO, capture_output=True, text=True, timeout=10,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -63,8 +68,13 @@ def _revision() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fast subset (CI smoke, under ~2 minutes)")
-    parser.add_argument("--only", action="append", choices=sorted(BENCHES), metavar="NAME",
-                        help=f"run only this benchmark (repeatable): {', '.join(BENCHES)}")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(BENCHES),
+        metavar="NAME",
+        help=f"run only this benchmark (repeatable): {', '.join(BENCHES)}",
+    )
     args = parser.parse_args(argv)
 
     # AppTest runs scripts outside a server: silence its "missing ScriptRunContext" chatter.

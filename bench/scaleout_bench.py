@@ -84,10 +84,10 @@ def run(quick: bool = False) -> list[Figure]:
             test = subprocess.run([NGINX, "-t", "-p", str(prefix), "-c", str(conf)], capture_output=True, text=True)
             if test.returncode != 0:
                 raise RuntimeError(f"nginx -t failed: {test.stderr.strip()[-500:]}")
-            proxy = subprocess.Popen(
-                [NGINX, "-p", str(prefix), "-c", str(conf)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-            )
+            with open(prefix / "nginx.stderr", "wb") as err:
+                proxy = subprocess.Popen(
+                    [NGINX, "-p", str(prefix), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
+                )
             try:
                 wait_http(f"http://{LOOPBACK}:{port}/_stcore/health", timeout=20, proc=proxy)
                 for s in servers:
@@ -122,4 +122,7 @@ def run(quick: bool = False) -> list[Figure]:
 
 
 def _describe(r: LevelResult, what: str) -> None:
-    note(f"{what}: {r.sessions} sessions, {r.reruns} reruns in {r.wall:.1f} s, {r.errors} errors, server CPU {r.server_cpu:.2f} cores")
+    note(
+        f"{what}: {r.sessions} sessions, {r.reruns} reruns in {r.wall:.1f} s, {r.errors} errors, server CPU {r.server_cpu:.2f} cores, "
+        f"client CPU {r.client_cpu:.2f} cores"
+    )

@@ -88,7 +88,12 @@ class Session:
             kind = fwd.WhichOneof("type")
             if kind == "script_finished":
                 if fwd.script_finished in DONE:
-                    return RunResult(time.perf_counter() - t0, fwd.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY and not exceptions, n, exceptions)
+                    return RunResult(
+                        time.perf_counter() - t0,
+                        fwd.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY and not exceptions,
+                        n,
+                        exceptions,
+                    )
             elif kind == "delta":
                 el = fwd.delta.new_element
                 which = el.WhichOneof("type")
