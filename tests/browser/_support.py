@@ -106,10 +106,27 @@ def external(url: str) -> bool:
 
 
 def shot(page, name: str, full_page: bool = False) -> Path:
-    """A screenshot a person can look at (tests/artifacts/, gitignored); full pages cost seconds on a busy machine."""
+    """A screenshot a person can look at (tests/artifacts/, gitignored).
+
+    Streamlit scrolls inside its main container, so a "full page" screenshot needs a
+    viewport as tall as that container's content; the viewport is restored afterwards.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"browser-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    size = page.viewport_size
+    if full_page and size:
+        height = page.evaluate(
+            "() => Math.max(...Array.from(document.querySelectorAll('[data-testid=stMain], [data-testid=stSidebarContent]'))"
+            ".map(e => e.scrollHeight), 0)"
+        )
+        if height > size["height"]:
+            page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 8000)})
+            page.wait_for_timeout(300)  # let plotly's resize handler redraw at the new size (cosmetic only)
+    try:
+        page.screenshot(path=str(path))
+    finally:
+        if size and page.viewport_size != size:
+            page.set_viewport_size(size)
     return path
 
 
