@@ -523,7 +523,8 @@ def _read_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str) -> 
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(width)},
+                # large_string is what pandas' str dtype holds: no cast (and no copy) later
+                column_types={f"f{i}": pa.large_string() for i in range(width)},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 null_values=[],
@@ -1017,16 +1018,55 @@ EURO_SINCE: Final[dict[str, tuple[str, str]]] = {
 KRONA_BY_COUNTRY: Final[dict[str, str]] = {"SE": "SEK", "NO": "NOK", "DK": "DKK", "IS": "ISK", "FO": "DKK", "GL": "DKK"}
 
 
-def _alternation(words: Sequence[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-_CUR_RE = _alternation(list(CURRENCY_TOKENS))
-_MULT_RE = _alternation(list(MULTIPLIERS))
-_AMOUNT_RE: Final = (
-    r"(?i)^(?P<open>\()?\s*(?P<neg1>-)?\s*(?P<cur1>" + _CUR_RE + r")?\s*(?P<neg2>-)?\s*"
-    r"(?P<num>\d(?:[\d.,' ]*\d)?)\s*(?P<mult>(?:" + _MULT_RE + r")\.?)?\s*(?P<cur2>" + _CUR_RE + r")?\s*(?P<close>\))?$"
+#: The shape of an amount: what stands before and after the number is read word by word
+#: (few distinct affixes), which is far cheaper than one regex with every token in it.
+_AMOUNT_SHAPE: Final = (
+    r"^(?P<open>\()?\s*(?P<pre>[^\d()]*?)\s*(?P<num>\d(?:[\d.,' ]*\d)?)\s*(?P<post>[^\d()]*?)\s*(?P<close>\))?$"
 )
+
+
+def _prefix(text: str) -> tuple[bool, str, bool]:
+    """What stands before the number: (negative, currency token, understood)."""
+    s = text.strip()
+    neg = False
+    if s.startswith("-"):
+        neg, s = True, s[1:].strip()
+    if s.endswith("-"):
+        neg, s = True, s[:-1].strip()
+    if not s:
+        return neg, "", True
+    cur = CURRENCY_TOKENS.get(s.lower())
+    return neg, cur or "", cur is not None
+
+
+def _suffix(text: str) -> tuple[str, float, bool]:
+    """What stands after the number: (currency token, multiplier, understood)."""
+    words = text.split()
+    if len(words) == 1 and words[0].lower() not in CURRENCY_TOKENS and words[0].lower().rstrip(".") not in MULTIPLIERS:
+        glued = re.match(r"^([A-Za-z]+\.?)(\S+)$", words[0])  # "m€", "Mio.€"
+        if glued:
+            words = [glued.group(1), glued.group(2)]
+    cur, mult = "", 1.0
+    if words and words[0].lower().rstrip(".") in MULTIPLIERS and words[0].lower() not in CURRENCY_TOKENS:
+        mult = MULTIPLIERS[words[0].lower().rstrip(".")]
+        words = words[1:]
+    if len(words) > 1:
+        return "", 1.0, False
+    if words:
+        cur = CURRENCY_TOKENS.get(words[0].lower(), "")
+        if not cur:
+            return "", 1.0, False
+    return cur, mult, True
+
+
+def _per_distinct(values: pa.Array, fn: Callable[[str], tuple[Any, ...]]) -> list[np.ndarray]:
+    """fn on each distinct value; one array per field of its result, spread back over `values`."""
+    enc = pc.dictionary_encode(values)
+    codes = _np(enc.indices).astype(np.int64)
+    results = [fn(v) for v in _np(enc.dictionary)]
+    fields = list(zip(*results)) if results else []
+    return [np.array(f, dtype=object)[codes] for f in fields]
+
 
 
 def _arrow(values: pd.Series | Sequence[Any] | np.ndarray) -> pa.Array:
@@ -1063,18 +1103,6 @@ def _clean_text(arr: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(arr)
 
 
-def _map_distinct(values: np.ndarray, fn: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
-    """fn applied once per distinct value of `values`, spread back."""
-    codes, uniq = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    mapped = np.array([fn(str(u)) for u in uniq] + [fn("")], dtype=dtype)
-    return mapped[codes]
-
-
-def _token_map(values: np.ndarray, table: Mapping[str, str]) -> np.ndarray:
-    """Map each distinct written token (case-insensitive) through `table`; "" stays ""."""
-    return _map_distinct(values, lambda v: table.get(v.lower().rstrip(), "") if v else "")
-
-
 def _short(text: object, n: int = 60) -> str:
     s = str(text).replace("\n", " ").replace("\r", " ")
     return s if len(s) <= n else s[: n - 1] + "…"
@@ -1087,14 +1115,20 @@ def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
     text = pc.replace_substring_regex(text, r"(\d)[.,]-+", r"\1")  # "1.000,-" German style
     missing = _np(pc.match_substring_regex(text, _NO_AMOUNT))
     no_fine = _np(pc.match_substring_regex(text, _NO_FINE))
-    parts = pc.extract_regex(text, _AMOUNT_RE)
+    parts = pc.extract_regex(text, _AMOUNT_SHAPE)
     matched = _np(pc.is_valid(parts))
-    get = {
-        name: pc.fill_null(pc.struct_field(parts, name), "")
-        for name in ("open", "neg1", "cur1", "neg2", "num", "mult", "cur2", "close")
-    }
+    get = {name: pc.fill_null(pc.struct_field(parts, name), "") for name in ("open", "pre", "num", "post", "close")}
+    if n:
+        pre_neg, cur1, pre_ok = _per_distinct(get["pre"], _prefix)
+        cur2, factor, post_ok = _per_distinct(get["post"], _suffix)
+        factor = factor.astype(float)
+    else:
+        pre_neg = pre_ok = post_ok = np.zeros(0, dtype=bool)
+        cur1 = cur2 = np.zeros(0, dtype=object)
+        factor = np.ones(0)
+    matched &= pre_ok.astype(bool) & post_ok.astype(bool)
     num = get["num"]
-    has_mult = _np(pc.not_equal(get["mult"], ""))
+    has_mult = factor != 1.0
     # grouping by spaces or apostrophes: "4 500 000", "CHF 1'000'000"
     spaced = _np(pc.match_substring_regex(num, r"[ ']"))
     spaced_ok = _np(pc.match_substring_regex(num, r"^\d{1,3}([ ']\d{3})+([.,]\d+)?$"))
@@ -1137,15 +1171,11 @@ def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
     numbers = np.full(n, np.nan)
     if valid_num.any():
         numbers[valid_num] = _np(pc.cast(pc.filter(step, pa.array(valid_num)), pa.float64()))
-    mult_tok = _np(pc.utf8_lower(pc.replace_substring(get["mult"], ".", "")))
-    factor = _map_distinct(mult_tok, lambda t: MULTIPLIERS.get(t, 1.0), dtype=float) if n else np.ones(0)
     numbers = numbers * factor
     opened = _np(pc.not_equal(get["open"], ""))
     closed = _np(pc.not_equal(get["close"], ""))
-    negative = (opened & closed) | _np(pc.not_equal(get["neg1"], "")) | _np(pc.not_equal(get["neg2"], ""))
+    negative = (opened & closed) | pre_neg.astype(bool)
     unbalanced = opened ^ closed
-    cur1 = _token_map(_np(get["cur1"]), CURRENCY_TOKENS)
-    cur2 = _token_map(_np(get["cur2"]), CURRENCY_TOKENS)
     two = (cur1 != "") & (cur2 != "") & (cur1 != cur2)
     cell_cur = np.where(cur1 != "", cur1, cur2)
 
@@ -2200,15 +2230,14 @@ def _ingest_table(
         index=index,
     )
     step(0.8, "validating")
+    cols.clear()  # the encoded columns are no longer needed; free them before the copies below
     accepted, failed = _validate(accepted)
-    reasons_np = None
     if failed:
         fail_pos = np.array(sorted(failed), dtype=np.int64) - 1
         reasons = _join([reasons, _sparse(n, fail_pos, np.array([failed[p + 1] for p in fail_pos], dtype=object))], n)
         is_rejected = _bools(pc.is_valid(reasons))
         accepted_mask &= ~is_rejected
-    template = schema.empty_fines()
-    accepted = accepted.astype({c: template[c].dtype for c in schema.FINE_COLUMNS})
+    accepted = _as_template_dtypes(accepted)
 
     step(0.9, "reporting")
     rej_idx = np.flatnonzero(is_rejected)
@@ -2239,6 +2268,38 @@ def _ingest_table(
         choices["header_currency_note"] = header_note
     step(1.0, "done")
     return IngestResult(accepted, rejected, not_fines, n, dict(mapping), choices)
+
+
+def _to_object(values: pd.Series) -> np.ndarray:
+    """Arrow strings to an object array (missing -> NaN) sharing one Python string per distinct value.
+
+    astype(object) makes a new string object for every cell: for a million rows that is most
+    of the import's memory. Ids, URLs and free text are nearly all distinct and are converted as is.
+    """
+    arr = pa.array(values.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    sample = arr.slice(0, 2000)
+    if len(arr) > 10_000 and len(pc.unique(sample)) > 0.5 * len(sample):
+        out = _np(arr).astype(object)
+        out[pd.isna(out)] = np.nan
+        return out
+    enc = pc.dictionary_encode(arr)
+    distinct = np.append(_np(enc.dictionary).astype(object), np.nan)
+    return distinct[_np(pc.fill_null(enc.indices, -1)).astype(np.int64)]
+
+
+def _as_template_dtypes(accepted: pd.DataFrame) -> pd.DataFrame:
+    """The dtypes of schema.empty_fines(): object strings, datetime64[ns], float64."""
+    template = schema.empty_fines()
+    out = {}
+    for c in schema.FINE_COLUMNS:
+        if template[c].dtype == object:
+            out[c] = pd.Series(_to_object(accepted[c]), index=accepted.index, dtype=object)
+        else:
+            out[c] = accepted[c].astype(template[c].dtype)
+        accepted[c] = 0.0  # drop each arrow column as soon as its copy exists
+    return pd.DataFrame(out, index=accepted.index)
 
 
 def _legal_basis(text: str) -> str:
