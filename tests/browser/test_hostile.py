@@ -9,9 +9,10 @@ upload lives in this browser session only, so a page load would lose it).
 
 from __future__ import annotations
 
+import re
 import sys
 
-from ._support import REPO, shot, sidebar_link, wait_for_app
+from ._support import REPO, expect, shot, sidebar_link, wait_for_app
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import make_hostile as H  # noqa: E402
@@ -30,17 +31,25 @@ PAGES = [
 #: A file name that is an attack too (the browser sends the name the file has).
 HOSTILE_NAME = "![x](http:127.0.0.2:9) :red[hostile-name] <img src=x onerror=alert(1)>.csv"
 
+#: plotly.js throws this now and then when a page switch unmounts a chart mid-draw, with or without
+#: an upload (seen 2 times in 9 tours over Overview, Map, Companies, Map): not the payloads' doing.
+KNOWN_PLOTLY_RACE = re.compile(r"reading '_axisMatchGroups'")
+
 #: Elements only a payload could have created.
 INJECTED_JS = """
 () => {
   const sel = [
     'script:not([src])', 'img[src*="127.0.0.2"]', 'img[onerror]', 'iframe', 'style[data-hostile]',
     'svg[onload]', 'x-hostile', 'video', 'object', 'embed', 'form[action*="127.0.0.2"]', 'base[href]',
-    'meta[http-equiv="refresh"]', 'link[href*="127.0.0.2"]', 'a[href^="javascript:"]', 'a[href*="127.0.0.2"]',
+    'meta[http-equiv="refresh"]', 'link[href*="127.0.0.2"]',
     'details[ontoggle]', '[onmouseover]', '[onclick]', '[onload]', '[onerror]', 'math',
   ];
   const out = [];
   for (const s of sel) for (const el of document.querySelectorAll(s)) out.push(s + ' -> ' + el.outerHTML.slice(0, 160));
+  // links that lead to the payloads' host or run script (the app's own links carry payloads only percent-encoded)
+  for (const a of document.querySelectorAll('a[href]')) {
+    if (a.hostname === '127.0.0.2' || a.protocol === 'javascript:' || a.protocol === 'data:') out.push('a -> ' + a.outerHTML.slice(0, 160));
+  }
   return out;
 }
 """
@@ -81,7 +90,8 @@ def _check_page(page, label: str, baseline: set[str]) -> None:
     trapped = sorted({u for u in log.requests if "127.0.0.2" in u})
     assert trapped == [], f"{label}: the page requested the payloads' address: {trapped}"
     assert log.external_requests() == [], f"{label}: requests leaving localhost: {log.external_requests()}"
-    assert log.page_errors == [], f"{label}: uncaught page errors {log.page_errors}"
+    errors = [e for e in log.page_errors if not KNOWN_PLOTLY_RACE.search(e)]
+    assert errors == [], f"{label}: uncaught page errors {errors}"
     # the style payload did not hide the page
     assert page.locator('[data-testid="stApp"]').is_visible(), f"{label}: the app is hidden"
 
@@ -119,6 +129,16 @@ def _companies_show_payloads_as_text(page, baseline: set[str]) -> None:
     header = page.locator("h2").filter(has_text="hostile-1")
     assert header.count() >= 1 and payload in header.first.inner_text(), "profile header does not show the name literally"
     _check_page(page, "Companies profile", baseline)
+    # a markdown image as the company: chosen in the profile box, its header shows the characters, loads nothing
+    image = f"![x]({H.TRAP}/x.png)"
+    page.get_by_role("combobox", name="Company profile").click()
+    page.keyboard.type(image)
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    expect(page.locator("h2").filter(has_text="127.0.0.2")).to_have_count(1)
+    assert image in page.locator("h2").filter(has_text="127.0.0.2").first.inner_text()
+    page.wait_for_timeout(500)
+    _check_page(page, "Companies profile (markdown image)", baseline)
 
 
 def test_hostile_upload_runs_nothing_on_any_page(page, base_url):
