@@ -54,6 +54,11 @@ class LevelResult:
     def throughput(self) -> float:
         return self.reruns / self.wall if self.wall > 0 else float("nan")
 
+    @property
+    def cpu_per_rerun(self) -> float:
+        """Server CPU seconds per finished rerun: the cost, whatever else the machine runs."""
+        return self.server_cpu * self.wall / self.reruns if self.reruns else float("nan")
+
 
 SessionFactory = Callable[[int], Session]
 
@@ -117,6 +122,7 @@ def emit_levels(prefix: str, results: list[LevelResult], base: LevelResult) -> N
         emit(Figure(f"{prefix}_n{r.sessions}_throughput", r.throughput, "reruns/s", base.throughput))
         emit(Figure(f"{prefix}_n{r.sessions}_p50", median(r.latencies), "s", median(base.latencies)))
         emit(Figure(f"{prefix}_n{r.sessions}_p95", p95(r.latencies), "s", p95(base.latencies)))
+        emit(Figure(f"{prefix}_n{r.sessions}_server_cpu_per_rerun", r.cpu_per_rerun, "s", base.cpu_per_rerun))
         note(
             f"{prefix} n={r.sessions}: {r.reruns} reruns in {r.wall:.1f} s, {r.errors} errors, "
             f"server CPU {r.server_cpu:.2f} cores, client CPU {r.client_cpu:.2f} cores"

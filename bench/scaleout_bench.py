@@ -111,6 +111,7 @@ def run(quick: bool = False) -> list[Figure]:
         emit(Figure(f"scaleout_2proc_n{n}_throughput", scaled.throughput, "reruns/s", base.throughput)),
         emit(Figure(f"scaleout_2proc_n{n}_p50", median(scaled.latencies), "s", median(base.latencies))),
         emit(Figure(f"scaleout_2proc_n{n}_p95", p95(scaled.latencies), "s", p95(base.latencies))),
+        emit(Figure(f"scaleout_2proc_n{n}_server_cpu_per_rerun", scaled.cpu_per_rerun, "s", base.cpu_per_rerun)),
     ]
     _describe(base, "1 process, direct")
     _describe(scaled, "2 processes behind nginx")
