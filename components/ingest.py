@@ -2035,7 +2035,9 @@ def _ingest_table(
 
     amount_err_u = ~pd.isna(am.error_u)
     date_err_u = ~pd.isna(dc.error)
-    extra_live = np.isin(am.extra_pos, np.flatnonzero(live))
+    # a currency that could only come from the country is not asked for when the country itself is the problem
+    country_ok = ~(blank_country_u | bad_country_u)[cc.codes]
+    extra_live = np.isin(am.extra_pos, np.flatnonzero(live & country_ok))
     parts = [
         _sparse(n, problem_pos, np.array([raw.problems[p + 1] for p in problem_pos], dtype=object)),
         _when(empty & ~read_problem, "empty row"),

@@ -268,6 +268,15 @@ def test_countries_written_every_way() -> None:
     assert result.choices["country_aliases"] == {"EL": "GR", "UK": "GB", "DEUTSCHLAND": "DE", "Spain": "ES", "ITA": "IT"}
 
 
+def test_an_unknown_country_is_the_reason_not_the_currency_it_would_have_given() -> None:
+    result = ingest(b"country,date,amount\nNarnia,2021-01-01,5\n,2021-01-01,5\nIT,2021-01-01,kr 5\n", today=TODAY)
+    assert reasons(result.rejected) == {
+        1: "unknown country 'Narnia'",
+        2: "no country",
+        3: "'kr' could be SEK, NOK, DKK or ISK and the country (IT) does not say which",
+    }
+
+
 # --- reading details ------------------------------------------------------------
 
 
