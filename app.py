@@ -56,7 +56,7 @@ with tiles:
     )
 if head.unconverted:
     st.warning(f"{head.unconverted} fine(s) have no exchange rate for their currency and date and are left out of the sums.")
-st.caption(f"Data as of {as_of}. Showing {ctx.data_label}.")
+st.caption(f"Data as of {as_of}. Showing {layout.md_text(ctx.data_label)}.")
 
 left, right = st.columns([3, 2]) if not ctx.present else (st.container(), st.container())
 with left:

@@ -43,8 +43,12 @@ def to_csv_bytes(frame: pd.DataFrame, header_lines: list[str] | None = None) -> 
     header_lines go first as '# ' comment lines (sources, licence, as of).
     """
     buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
     for line in header_lines or []:
-        buf.write("# " + str(neutralise_cell(line)).replace("\n", " ") + "\n")
+        # One quoted cell per line, line breaks flattened: a comma or CR in an upload's
+        # file name can neither split the line into cells nor start a new row.
+        flat = " ".join(str(line).replace("\r", " ").replace("\n", " ").split())
+        writer.writerow(["# " + flat])
     # Quote every text cell: a bare carriage return inside an unquoted cell would split the row.
     neutralise(frame).to_csv(buf, index=False, date_format="%Y-%m-%d", quoting=csv.QUOTE_NONNUMERIC)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

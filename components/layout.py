@@ -153,14 +153,16 @@ def setup_page(title: str) -> Context:
         st.subheader("Amounts", divider="gray")
         money, want_live = _money_widgets()
         present = _present_widget(present)
-        image_format = st.segmented_control(
+        image_format = bound(
+            st.segmented_control,
             "Chart downloads",
             ["png", "svg"],
+            options=["png", "svg"],
             format_func=str.upper,
+            default_arg="default",
             default="png",
             required=True,
             key=P.IMAGE_FORMAT,
-            bind="query-params",
             help="Format of the camera button on each chart. Works offline; the image keeps the chart's title and source.",
         )
         st.session_state[_IMAGE_FORMAT_STATE] = image_format or "png"
@@ -249,10 +251,13 @@ def _data_choice_widget() -> str:
     if not has_upload:
         return "bundled"
     return (
-        st.segmented_control(
+        bound(
+            st.segmented_control,
             "Data",
             ["bundled", "mine", "merged"],
+            options=["bundled", "mine", "merged"],
             format_func={"bundled": "Bundled", "mine": "My upload", "merged": "Merged"}.get,
+            default_arg="default",
             default="merged",
             key=P.DATA_SOURCE,
             required=True,
@@ -262,64 +267,155 @@ def _data_choice_widget() -> str:
     )
 
 
+# --- global controls: kept in the URL by hand, so they survive page switches --------
+#
+# Streamlit's bind="query-params" drops a parameter on a page switch when the widget that
+# bound it lives on another page (it keeps only the entry script's bindings), and in the
+# pages/ layout every page creates the sidebar itself. So the global controls sync with
+# the URL here: the URL sets the value before the widget is created, and a change writes
+# the URL back. Page links carry the parameters (view_query). Page-only controls use bind.
+_MISSING = object()
+
+
+def bound(
+    widget,
+    label: str,
+    *args,
+    key: str,
+    kind: str = "single",
+    default=_MISSING,
+    options: list | None = None,
+    default_arg: str = "",
+    **kwargs,
+):
+    """A global control under URL parameter `key` (a name from params.py).
+
+    kind: "single" (selectbox, segmented control), "multi" (multiselect), "date", "text", "bool".
+    The URL holds what the control shows (the format_func label), as bind= would.
+    """
+    del default_arg
+    fmt = kwargs.get("format_func") or str
+    if default is _MISSING:
+        default = {"multi": [], "text": "", "bool": False}.get(kind, options[0] if options else None)
+
+    def to_url(value) -> str | list[str]:
+        if kind == "multi":
+            return [str(fmt(v)) for v in value or []]
+        if kind == "date":
+            return value.isoformat() if isinstance(value, dt.date) else ""
+        if kind == "bool":
+            return "true" if value else "false"
+        if kind == "text":
+            return str(value or "")
+        return str(fmt(value))
+
+    def from_url(raw: list[str]):
+        if kind == "multi":
+            lookup = {str(fmt(o)): o for o in options or []} | {str(o): o for o in options or []}
+            return [lookup[r] for r in raw if r in lookup]
+        last = raw[-1]
+        if kind == "date":
+            try:
+                return dt.date.fromisoformat(last)
+            except ValueError:
+                return default
+        if kind == "bool":
+            return last.lower() in ("true", "1", "yes")
+        if kind == "text":
+            return last
+        lookup = {str(fmt(o)): o for o in options or []} | {str(o): o for o in options or []}
+        return lookup.get(last, default)
+
+    raw = st.query_params.get_all(key)
+    wanted = from_url(raw) if raw else default
+    # Always assign: after a page switch the key may still hold the previous page's widget
+    # value while the new page's widget would start from its default.
+    st.session_state[key] = wanted
+
+    def sync() -> None:
+        value = st.session_state.get(key)
+        if value == default or (kind == "multi" and not value and not default):
+            if key in st.query_params:
+                del st.query_params[key]
+        else:
+            st.query_params[key] = to_url(value)
+
+    return widget(label, *args, key=key, on_change=sync, **kwargs)
+
+
 def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
     first = base["decision_date"].min()
     last = base["decision_date"].max()
     first_d = first.date() if pd.notna(first) else dt.date(2018, 5, 25)
     last_d = last.date() if pd.notna(last) else dt.date.today()
-    date_from = st.date_input(
+    date_from = bound(
+        st.date_input,
         "From",
-        value=first_d,
+        key=P.DATE_FROM,
+        kind="date",
+        default_arg="value",
+        default=first_d,
         min_value=dt.date(1999, 1, 1),
         max_value=dt.date.today(),
-        key=P.DATE_FROM,
-        bind="query-params",
         format="YYYY-MM-DD",
     )
-    date_to = st.date_input(
+    date_to = bound(
+        st.date_input,
         "To",
-        value=last_d,
+        key=P.DATE_TO,
+        kind="date",
+        default_arg="value",
+        default=last_d,
         min_value=dt.date(1999, 1, 1),
         max_value=dt.date.today(),
-        key=P.DATE_TO,
-        bind="query-params",
         format="YYYY-MM-DD",
     )
     country_codes = sorted(base["country"].dropna().unique(), key=countries.name)
-    chosen_countries = st.multiselect(
+    chosen_countries = bound(
+        st.multiselect,
         "Authority countries",
         country_codes,
+        options=country_codes,
+        kind="multi",
         format_func=lambda c: f"{countries.name(c)} ({c})",
         key=P.COUNTRIES,
-        bind="query-params",
         placeholder="All countries",
     )
-    company = st.text_input("Company", key=P.COMPANY_SEARCH, bind="query-params", placeholder="e.g. Clearview", max_chars=200)
+    company = bound(st.text_input, "Company", key=P.COMPANY_SEARCH, kind="text", placeholder="e.g. Clearview", max_chars=200)
     sectors = sorted(s for s in base["sector"].dropna().unique() if s)
-    chosen_sectors = st.multiselect("Sector", sectors, key=P.SECTORS, bind="query-params", placeholder="All sectors")
-    appeal = st.multiselect(
+    chosen_sectors = bound(
+        st.multiselect, "Sector", sectors, options=sectors, kind="multi", key=P.SECTORS, placeholder="All sectors"
+    )
+    appeal = bound(
+        st.multiselect,
         "Appeal status",
         list(schema.APPEAL_STATUSES),
+        options=list(schema.APPEAL_STATUSES),
+        kind="multi",
         format_func=lambda s: figures.STATUS_LABELS.get(s, s),
         key=P.APPEAL,
-        bind="query-params",
         placeholder="Any",
     )
-    payment = st.multiselect(
+    payment = bound(
+        st.multiselect,
         "Payment status",
         list(schema.PAYMENT_STATUSES),
+        options=list(schema.PAYMENT_STATUSES),
+        kind="multi",
         format_func=lambda s: figures.STATUS_LABELS.get(s, s),
         key=P.PAYMENT,
-        bind="query-params",
         placeholder="Any",
     )
-    types = st.multiselect(
+    types = bound(
+        st.multiselect,
         "Decision types",
         list(schema.DECISION_TYPES),
+        options=list(schema.DECISION_TYPES),
+        kind="multi",
+        default_arg="default",
         default=list(metrics.DEFAULT_TYPES),
         format_func=lambda s: TYPE_LABELS.get(s, s),
         key=P.DECISION_TYPES,
-        bind="query-params",
         help="Notices of intent and decisions without a fine are kept in the data but left out of totals by default.",
     )
     return metrics.Filters(
@@ -346,16 +442,18 @@ TYPE_LABELS = {
 
 def _money_widgets() -> tuple[metrics.Money, bool]:
     currencies = fx.available_currencies()
-    currency = st.selectbox("Display currency", currencies, key=P.CURRENCY, bind="query-params")
+    currency = bound(st.selectbox, "Display currency", currencies, options=currencies, key=P.CURRENCY)
     basis = (
-        st.segmented_control(
+        bound(
+            st.segmented_control,
             "Conversion rate",
             list(fx.BASES),
+            options=list(fx.BASES),
             format_func=BASIS_LABELS.get,
+            default_arg="default",
             default="decision",
             required=True,
             key=P.BASIS,
-            bind="query-params",
             help="Which ECB rate converts each fine: the rate of its decision date, the latest rate, or one year's average.",
         )
         or "decision"
@@ -363,25 +461,29 @@ def _money_widgets() -> tuple[metrics.Money, bool]:
     year = None
     if basis == "year":
         last_year = fx.rates_table().last_published.year
-        year = st.selectbox("Rate year", list(range(last_year, 1998, -1)), key=P.FX_YEAR, bind="query-params")
+        years = list(range(last_year, 1998, -1))
+        year = bound(st.selectbox, "Rate year", years, options=years, key=P.FX_YEAR)
     amount_basis = (
-        st.segmented_control(
+        bound(
+            st.segmented_control,
             "Amounts",
             ["imposed", "standing"],
+            options=["imposed", "standing"],
             format_func={"imposed": "As imposed", "standing": "Standing after appeals"}.get,
+            default_arg="default",
             default="imposed",
             required=True,
             key=P.AMOUNT_BASIS,
-            bind="query-params",
         )
         or "imposed"
     )
     want_live = False
     if basis == "latest":
-        want_live = st.toggle(
+        want_live = bound(
+            st.toggle,
             "Try live rates (forex-python)",
             key=P.LIVE_RATES,
-            bind="query-params",
+            kind="bool",
             help="Off by default. Falls back to the embedded ECB rates within 3 seconds if the service does not answer.",
         )
     return metrics.Money(currency=currency or "EUR", basis=basis, year=year, amount_basis=amount_basis), bool(want_live)
@@ -528,7 +630,8 @@ def kpi(label: str, value: str, help: str | None = None, note: str | None = None
 
 
 def empty_state(message: str) -> None:
-    st.info(message + " Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
+    """A clear 'nothing here' note; the message may carry data text (a company name), so it is escaped."""
+    st.info(md_text(message) + " Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
 
 
 def view_query() -> dict[str, str | list[str]]:

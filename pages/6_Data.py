@@ -14,6 +14,8 @@ ctx = layout.setup_page("Data")
 ROOT = Path(__file__).resolve().parent.parent
 UPLOAD_LIMIT_ROWS = 500_000
 UPLOAD_LIMIT_COLUMNS = 200
+#: The parser's byte bound matches the server's (server.maxUploadSize), so it holds without it too.
+UPLOAD_LIMIT_BYTES = int(st.get_option("server.maxUploadSize")) * 1024 * 1024
 
 st.caption(
     "Upload your authority's register, a spreadsheet of cases or a copy of a tracker's table (CSV, TSV or XLSX). "
@@ -41,6 +43,7 @@ def run_import(data: bytes, name: str, token: str, mapping: dict[str, str] | Non
             mapping=mapping,
             max_rows=UPLOAD_LIMIT_ROWS,
             max_columns=UPLOAD_LIMIT_COLUMNS,
+            max_bytes=UPLOAD_LIMIT_BYTES,
             progress=lambda frac, what: bar.progress(min(max(frac, 0.0), 1.0), text=what.capitalize() + "…"),
         )
     except ingest.IngestError as exc:
@@ -63,7 +66,7 @@ elif state.token:
 state = uploads.get_state(st.session_state)
 result = state.result
 if state.error:
-    st.error(state.error, title="This file could not be imported", icon=":material/error:")
+    st.error(layout.md_text(state.error), title="This file could not be imported", icon=":material/error:")
     if state.headers:
         st.caption("Choose below which column holds each field, then apply.")
 if result is not None:

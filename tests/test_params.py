@@ -27,6 +27,7 @@ EXPECTED = {
     P.DATE_TO: dt.date(2024, 12, 31),
     P.COUNTRIES: ["IE"],
     P.COMPANY_SEARCH: "clearview",
+    P.SECTORS: ["social media"],
     P.APPEAL: ["pending"],
     P.PAYMENT: ["unpaid"],
     P.DECISION_TYPES: ["no_fine"],
@@ -46,7 +47,7 @@ EXPECTED = {
     P.APPEALS_MEASURE: "money",
 }
 # Keys whose control appears only in a particular state, tested elsewhere.
-CONDITIONAL = {P.FX_YEAR, P.LIVE_RATES, P.PRESENT, P.DATA_SOURCE, P.SECTORS}
+CONDITIONAL = {P.FX_YEAR, P.LIVE_RATES, P.PRESENT, P.DATA_SOURCE}
 
 
 def test_names_are_unique_and_params_module_is_the_only_place():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ._support import chart_data, expect, metric_values, new_page, query, shot, sidebar_link, wait_for_app, wait_for_charts
 
 SIDEBAR = '[data-testid="stSidebar"]'
@@ -99,14 +97,6 @@ def test_link_restores_the_view(page, browser, base_url):
         context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "app bug: on a page switch Streamlit drops URL params bound to widgets of the previous page "
-        "(QueryParams.populate_from_query_string filters by script hash), so a deep-linked sidebar view "
-        "is lost when the sidebar links are used; the links' own query_params do not survive it"
-    ),
-)
 def test_sidebar_navigation_keeps_a_linked_view(page, base_url):
     """Open a shared link, then move to another page with the sidebar: the filters must stay."""
     page.goto(base_url + "/Map?cur=USD&q=Meta")

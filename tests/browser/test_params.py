@@ -42,11 +42,6 @@ def _groups() -> list:
             "/",
             {P.SECTORS: EXAMPLES[P.SECTORS]},
             id="sector",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="app bug: params.py documents sector example 'Social media' but the filter's options are the "
-                "data's lower-case sectors ('social media'), so the example is dropped from the URL",
-            ),
         )
     )
     return groups
