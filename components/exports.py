@@ -32,7 +32,12 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         series = out[col]
         if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
-            out[col] = series.map(neutralise_cell).astype(object)
+            # vectorised: only text cells whose first character is a formula lead change
+            text = series.astype(object)
+            is_text = text.map(type).eq(str) if pd.api.types.is_object_dtype(series) else series.notna()
+            first = text.where(is_text, "").astype(str).str[:1]
+            risky = is_text & first.isin(FORMULA_LEADS)
+            out[col] = text.where(~risky, "'" + text.where(risky, "").astype(str))
     out.columns = [str(neutralise_cell(str(c))) for c in out.columns]
     return out
 

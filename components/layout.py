@@ -523,6 +523,7 @@ def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection
     return st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
 
 
+SOURCES_TABLE_ROWS = 1000
 SOURCE_COLUMNS = {
     "controller": "Company",
     "authority": "Authority",
@@ -544,7 +545,11 @@ def sources_panel(rows: pd.DataFrame, ctx: Context, key: str, note: str = "") ->
     with st.expander(f"Sources and rates: {len(rows)} row(s)", icon=":material/link:"):
         if note:
             st.caption(note)
-        table = rows[[c for c in SOURCE_COLUMNS if c in rows.columns]].copy()
+        shown = rows
+        if len(rows) > SOURCES_TABLE_ROWS:
+            shown = rows.nlargest(SOURCES_TABLE_ROWS, "value_x") if "value_x" in rows.columns else rows.head(SOURCES_TABLE_ROWS)
+            st.caption(f"Showing the {SOURCES_TABLE_ROWS:,} largest of {len(rows):,} rows; the downloads hold them all.")
+        table = shown[[c for c in SOURCE_COLUMNS if c in shown.columns]].copy()
         table["source_url"] = table["source_url"].map(safe_url)
         st.dataframe(
             table,
@@ -599,7 +604,7 @@ def download_buttons(rows: pd.DataFrame, ctx: Context, key: str, name: str = "en
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download CSV",
-        exports.to_csv_bytes(table, header),
+        lambda: exports.to_csv_bytes(table, header),  # built on click, not on every rerun
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"dl_csv_{key}",

@@ -74,9 +74,16 @@ def prepare(fines: pd.DataFrame, money: Money, live: fx.LiveRates | None = None)
     out["paid_x"] = known_paid(out).to_numpy() * rate
     out["value_x"] = out["standing_x"] if money.amount_basis == "standing" else out["imposed_x"]
     out["year"] = out["decision_date"].dt.year
-    out["country_name"] = out["country"].map(countries.name)
-    out["origin"] = out["controller_country"].map(lambda c: countries.region(c if isinstance(c, str) else None))
+    out["country_name"] = _map_unique(out["country"], countries.name)
+    out["origin"] = _map_unique(out["controller_country"], lambda c: countries.region(c if isinstance(c, str) and c else None))
     return out
+
+
+def _map_unique(values: pd.Series, fn) -> pd.Series:
+    """fn applied once per distinct value (a country code), not once per row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)
+    return pd.Series(mapped[codes], index=values.index)
 
 
 def known_paid(fines: pd.DataFrame) -> pd.Series:
@@ -115,7 +122,7 @@ def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
         mask &= frame["payment_status"].isin(flt.payment)
     if flt.types:
         mask &= frame["decision_type"].isin(flt.types)
-    return frame[mask]
+    return frame if bool(mask.all()) else frame[mask]
 
 
 def money_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -197,26 +204,33 @@ def by_company(frame: pd.DataFrame, level: str = "group") -> pd.DataFrame:
     key = "controller_group" if level == "group" else "controller"
     money = money_rows(frame)
     grouped = money.groupby(key, observed=True)
-    out = (
-        pd.DataFrame(
-            {
-                "fines": grouped.size(),
-                "authorities": grouped["authority"].nunique(),
-                "countries": grouped["country"].nunique(),
-                "imposed": grouped["imposed_x"].sum(),
-                "standing": grouped["standing_x"].sum(),
-                "value": grouped["value_x"].sum(),
-                "paid_known": grouped["paid_x"].sum(min_count=1),
-                "payment_known": grouped["paid_x"].count(),
-                "home": grouped["controller_country"].agg(lambda s: s.dropna().mode().iloc[0] if s.dropna().size else ""),
-                "first": grouped["decision_date"].min(),
-                "last": grouped["decision_date"].max(),
-            }
-        )
-        .reset_index()
-        .rename(columns={key: "company"})
+    out = pd.DataFrame(
+        {
+            "fines": grouped.size(),
+            "authorities": grouped["authority"].nunique(),
+            "countries": grouped["country"].nunique(),
+            "imposed": grouped["imposed_x"].sum(),
+            "standing": grouped["standing_x"].sum(),
+            "value": grouped["value_x"].sum(),
+            "paid_known": grouped["paid_x"].sum(min_count=1),
+            "payment_known": grouped["paid_x"].count(),
+            "first": grouped["decision_date"].min(),
+            "last": grouped["decision_date"].max(),
+        }
     )
+    out["home"] = _most_common(money, key, "controller_country").reindex(out.index).fillna("")
+    out = out.reset_index().rename(columns={key: "company"})
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _most_common(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
+    """Per group of `key`, the most frequent non-blank value of `column` (a vectorised mode)."""
+    known = frame[frame[column].notna() & (frame[column] != "")]
+    if not len(known):
+        return pd.Series(dtype=object)
+    counts = known.groupby([key, column], observed=True).size().reset_index(name="n")
+    counts = counts.sort_values([key, "n"], ascending=[True, False], kind="stable")
+    return counts.drop_duplicates(key).set_index(key)[column]
 
 
 def multi_authority(companies: pd.DataFrame, minimum: int = 2) -> pd.DataFrame:
@@ -269,7 +283,6 @@ def collection_by(frame: pd.DataFrame, by: str = "authority") -> pd.DataFrame:
     grouped = money.groupby(key, observed=True)
     out = pd.DataFrame(
         {
-            "country": grouped["country"].agg(lambda s: s.mode().iloc[0] if len(s) else ""),
             "fines": grouped.size(),
             "imposed": grouped["imposed_x"].sum(),
             "standing": grouped["standing_x"].sum(),
@@ -279,6 +292,7 @@ def collection_by(frame: pd.DataFrame, by: str = "authority") -> pd.DataFrame:
     )
     known_standing = money[money["paid_x"].notna()].groupby(key, observed=True)["standing_x"].sum()
     out["known_standing"] = known_standing.reindex(out.index).fillna(0.0)
+    out.insert(0, "country", _most_common(money, key, "country").reindex(out.index).fillna(""))
     with np.errstate(invalid="ignore", divide="ignore"):
         out["collection_rate"] = np.where(out["known_standing"] > 0, out["collected"] / out["known_standing"], np.nan)
     out = out.reset_index().rename(columns={key: "group"})

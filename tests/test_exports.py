@@ -33,8 +33,11 @@ def test_csv_header_lines_and_bom():
     data = exports.to_csv_bytes(pd.DataFrame({"a": [1]}), ["Source: x", "=evil"])
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
-    assert text.splitlines()[0] == "# Source: x"
-    assert text.splitlines()[1] == "# '=evil"
+    # one quoted cell per comment line, so a comma or a formula in it cannot become a cell
+    assert text.splitlines()[0] == '"# Source: x"'
+    assert text.splitlines()[1] == '"# =evil"'
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["# Source: x"] and rows[1] == ["# =evil"]
 
 
 def test_xlsx_cells_are_text_and_about_sheet():
