@@ -760,18 +760,25 @@ def test_two_sessions_never_see_each_other_on_any_page():
     # amounts large enough to top every chart and table, so each session's own rows show
     a = upload(new_session(), "a.csv", _marker_file(a_mark, "France", "9,000,000,000"))
     b = upload(new_session(), "b.csv", _marker_file(b_mark, "Spain", "8,000,000,000"))
-    shown_own = {}
-    for p in PAGES:
-        for at, own, other in ((a, a_mark, b_mark), (b, b_mark, a_mark)):
-            visit(at, p)
-            assert not at.exception, (p, exception_messages(at))
-            dump = page_dump(at)
-            assert other not in dump, (p, own)
-            shown_own.setdefault(p, []).append(own in dump)
+    shown_own: dict[tuple[str, str], list[bool]] = {}
+    # both data choices that use the upload: Merged (the default) and My upload, which each page
+    # prepares afresh (so a leak cannot hide behind a session's own memo of its earlier runs)
+    for choice in ("merged", "mine"):
+        for p in PAGES:
+            for at, own, other in ((a, a_mark, b_mark), (b, b_mark, a_mark)):
+                visit(at, p)
+                if choice != "merged":
+                    at.segmented_control(key="data").set_value(choice)
+                    at.run()
+                assert not at.exception, (p, exception_messages(at))
+                dump = page_dump(at)
+                assert other not in dump, (choice, p, own)
+                shown_own.setdefault((choice, p), []).append(own in dump)
     # the check means something: each session's own upload is visible on the pages that list companies
     # (Timeline lanes need a recorded history, Appeals a court ruling; Collection shows aggregates only)
-    for p in ("app.py", "pages/1_Map.py", "pages/2_Companies.py", "pages/6_Data.py"):
-        assert shown_own[p] == [True, True], (p, shown_own[p])
+    for choice in ("merged", "mine"):
+        for p in ("app.py", "pages/1_Map.py", "pages/2_Companies.py", "pages/6_Data.py"):
+            assert shown_own[choice, p] == [True, True], (choice, p, shown_own[choice, p])
     # a fresh session sees neither
     c = new_session()
     for p in PAGES:
