@@ -363,6 +363,26 @@ def test_company_profile_of_each_markdown_payload_is_escaped():
         assert not [s for s in plotly_strings(at) if any(d in s for d in PLOTLY_DANGER)]
 
 
+#: What GitHub-flavoured markdown turns into a link by itself (autolink literals), once escapes are resolved.
+AUTOLINK_LITERAL = re.compile(r"(?i)\b(?:https?|ftp)://|\bwww\.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"![x]({H.TRAP}/x.png)", f"see {H.TRAP}/a now", "www.example.org/x", "HTTPS://127.0.0.2:9/y", "ftp://127.0.0.2:9/z"],
+)
+def test_md_text_leaves_no_autolink_literal(text):
+    """Escaping every markdown character is not enough: the frontend still autolinks a bare URL in the text.
+
+    Seen in the browser (tests/browser/test_hostile.py): the profile header of the company
+    `![x](http://127.0.0.2:9/x.png)` shows `![x](` then a live link to http://127.0.0.2:9/x.png.
+    Fails until layout.md_text also breaks URL literals (e.g. a U+2060 word joiner after 'http:' and in 'www.').
+    """
+    from components import layout
+
+    assert not AUTOLINK_LITERAL.search(shown(layout.md_text(text))), layout.md_text(text)
+
+
 def test_company_profile_empty_state_escapes_the_company_name():
     """A hostile company chosen, then the dates narrowed so it has no decisions: the info box is markdown.
 
