@@ -491,6 +491,7 @@ def _money_widgets() -> tuple[metrics.Money, bool]:
 
 # --- render helpers -----------------------------------------------------------
 
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp):/|\bwww\.")
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^&])")
 
 
@@ -502,6 +503,9 @@ def md_text(value: object) -> str:
     """
     text = "" if value is None else str(value)
     text = text.replace("\r", " ").replace("\n", " ")
+    # The frontend turns bare URLs into links (GFM autolink literals) even in escaped text:
+    # a word joiner (U+2060, invisible) after the scheme's colon and in "www." breaks them.
+    text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u2060" + m.group(0)[-1], text)
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
