@@ -84,6 +84,24 @@ def chart_data(page) -> list:
     return page.evaluate(CHART_DATA_JS)
 
 
+def settled_chart_data(page, timeout: int = APP_TIMEOUT_MS) -> list:
+    """Chart data once plotly has finished re-drawing after a rerun (two equal reads in a row)."""
+    page.evaluate("() => { window.__atlasLastChartRead = undefined; }")
+    page.wait_for_function(
+        """() => {
+          const read = () => JSON.stringify(Array.from(document.querySelectorAll('.js-plotly-plot')).map(g =>
+            (g.data || []).map(t => [t.type, t.locations, t.x, t.y, t.z].map(v => v && ArrayBuffer.isView(v) ? Array.from(v) : v))));
+          const now = read();
+          const same = window.__atlasLastChartRead === now;
+          window.__atlasLastChartRead = now;
+          return same;
+        }""",
+        timeout=timeout,
+        polling=400,
+    )
+    return chart_data(page)
+
+
 def metric_values(page) -> list[str]:
     return page.locator('[data-testid="stMetricValue"]').all_inner_texts()
 
