@@ -76,7 +76,7 @@ def _prepared(frame_key: str, frame: pd.DataFrame, money: metrics.Money, live: f
     memo: dict = st.session_state.setdefault(_PREP_CACHE, {})
     key = (frame_key, money, live.as_of if live and live.ok else "")
     if key not in memo:
-        if len(memo) >= 6:
+        if len(memo) >= 2:  # the current view and one to go back to; each copy is the size of the upload
             memo.pop(next(iter(memo)))
         memo[key] = metrics.prepare(frame, money, live)
     return memo[key]
