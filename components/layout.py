@@ -343,6 +343,15 @@ def bound(
     return widget(label, *args, key=key, on_change=sync, **kwargs)
 
 
+def set_global(key: str, value: str | list[str]) -> None:
+    """Change a global control from code (a callback): the URL is where bound() reads it from."""
+    if value in ("", [], None):
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        st.query_params[key] = value
+
+
 def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
     first = base["decision_date"].min()
     last = base["decision_date"].max()

@@ -102,7 +102,7 @@ def _focus_country() -> None:
     points = (state or {}).get("selection", {}).get("points", []) if state else []
     codes = [p.get("customdata") for p in points if isinstance(p.get("customdata"), str)]
     if codes and perspective == "authority":
-        st.session_state[P.COUNTRIES] = sorted(set(codes))
+        layout.set_global(P.COUNTRIES, sorted(set(codes)))
 
 
 layout.show_chart(fig, "map_chart", "atlas-map", alt=f"Map: {label} by country", on_select=_focus_country)
