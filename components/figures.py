@@ -288,10 +288,15 @@ def choropleth(
                     name="flow",
                 )
             )
+    europe_only = set(area) <= countries.EEA_UK and not (flows is not None and len(flows))
     fig.update_geos(
         scope="world",
         resolution=50,
-        fitbounds="locations",
+        # Europe: a fixed window wider than the EEA, so land is not cut off in a hard line
+        # beside Finland; other views (home countries, flows) fit whatever they show.
+        fitbounds=False if europe_only else "locations",
+        lonaxis_range=[-25, 50] if europe_only else None,
+        lataxis_range=[33, 72] if europe_only else None,
         showcountries=True,
         countrycolor="white",
         showland=True,
