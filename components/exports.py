@@ -66,6 +66,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, about: dict[str, str], sheet: str = "fine
     for col in safe.columns:
         if pd.api.types.is_datetime64_any_dtype(safe[col]):
             safe[col] = safe[col].dt.tz_localize(None) if getattr(safe[col].dt, "tz", None) else safe[col]
+    about = {**about, "note": "Excel cells hold at most 32,767 characters; longer text is cut here (the CSV keeps it whole)."}
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         safe.to_excel(writer, sheet_name=sheet, index=False)
         about_frame = neutralise(pd.DataFrame({"field": list(about.keys()), "value": list(about.values())}))
