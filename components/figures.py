@@ -191,6 +191,7 @@ def choropleth(
     is_count: bool = False,
     height: int = 560,
     edges: list[float] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """Classed choropleth of the EEA and the UK; every country of the area has a shape.
 
@@ -201,7 +202,7 @@ def choropleth(
     frame = per_country.set_index("iso2") if len(per_country) else pd.DataFrame(columns=["value"])
     values = pd.Series({c: frame[metric].get(c, np.nan) if metric in frame else np.nan for c in area}, dtype=float)
     has = values.notna() & (values > 0 if not is_share else values.notna())
-    fig = _base(f"{metric_label} by country", source, height=height)
+    fig = _base(title or f"{metric_label} by country", source, height=height)
 
     def fmt(v: float) -> str:
         if is_share:

@@ -90,6 +90,8 @@ fig = figures.choropleth(
     is_count=is_count,
     height=620 if not ctx.present else 760,
     edges=edges,
+    title=f"{label} by {'fining authority' if perspective == 'authority' else 'company home'} country"
+    + (f", decisions up to {year_choice}" if year_choice != "all" else ""),
 )
 if len(years) > 1 and not show_flows:
     frames = {y: metrics.by_country(ctx.filtered[ctx.filtered["year"] <= y], perspective) for y in years}
