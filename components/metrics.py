@@ -172,6 +172,14 @@ def headline(frame: pd.DataFrame) -> Headline:
     )
 
 
+def _add_collection_rate(out: pd.DataFrame, money: pd.DataFrame, key: str, paid_column: str) -> None:
+    """known_standing and collection_rate per group: paid over standing, only where payment is known."""
+    known_standing = money[money["paid_x"].notna()].groupby(key, observed=True)["standing_x"].sum()
+    out["known_standing"] = known_standing.reindex(out.index).fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["collection_rate"] = np.where(out["known_standing"] > 0, out[paid_column] / out["known_standing"], np.nan)
+
+
 def by_country(frame: pd.DataFrame, perspective: str = "authority") -> pd.DataFrame:
     """Per-country totals. perspective: 'authority' (fining country) or 'company' (home country)."""
     key = "country" if perspective == "authority" else "controller_country"
@@ -189,10 +197,7 @@ def by_country(frame: pd.DataFrame, perspective: str = "authority") -> pd.DataFr
             "payment_known": grouped["paid_x"].count(),
         }
     )
-    known_standing = money[money["paid_x"].notna()].groupby(key, observed=True)["standing_x"].sum()
-    out["known_standing"] = known_standing.reindex(out.index).fillna(0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["collection_rate"] = np.where(out["known_standing"] > 0, out["paid_known"] / out["known_standing"], np.nan)
+    _add_collection_rate(out, money, key, "paid_known")
     out = out.reset_index().rename(columns={key: "iso2"})
     out["iso3"] = out["iso2"].map(countries.iso3)
     out["name"] = out["iso2"].map(countries.name)
@@ -290,11 +295,8 @@ def collection_by(frame: pd.DataFrame, by: str = "authority") -> pd.DataFrame:
             "payment_known": grouped["paid_x"].count(),
         }
     )
-    known_standing = money[money["paid_x"].notna()].groupby(key, observed=True)["standing_x"].sum()
-    out["known_standing"] = known_standing.reindex(out.index).fillna(0.0)
     out.insert(0, "country", _most_common(money, key, "country").reindex(out.index).fillna(""))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["collection_rate"] = np.where(out["known_standing"] > 0, out["collected"] / out["known_standing"], np.nan)
+    _add_collection_rate(out, money, key, "collected")
     out = out.reset_index().rename(columns={key: "group"})
     return out.sort_values("imposed", ascending=False, kind="stable").reset_index(drop=True)
 
