@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -159,7 +160,6 @@ def setup_page(title: str) -> Context:
             ["png", "svg"],
             options=["png", "svg"],
             format_func=str.upper,
-            default_arg="default",
             default="png",
             required=True,
             key=P.IMAGE_FORMAT,
@@ -219,14 +219,17 @@ _IMAGE_FORMAT_STATE = "_image_format"
 
 def _caller_page() -> str:
     """The URL path of the page being run (pages/1_Map.py -> Map, app.py -> '')."""
-    import inspect
-
-    for frame in inspect.stack()[2:6]:
-        path = Path(frame.filename)
+    # Walk the frames directly: inspect.stack() reads source lines for every frame, on every rerun.
+    frame = sys._getframe(1)
+    for _ in range(8):
+        if frame is None:
+            break
+        path = Path(frame.f_code.co_filename)
         if path.parent.name == "pages":
             return re.sub(r"^\d+_", "", path.stem)
         if path.name == "app.py":
             return ""
+        frame = frame.f_back
     return ""
 
 
@@ -257,7 +260,6 @@ def _data_choice_widget() -> str:
             ["bundled", "mine", "merged"],
             options=["bundled", "mine", "merged"],
             format_func={"bundled": "Bundled", "mine": "My upload", "merged": "Merged"}.get,
-            default_arg="default",
             default="merged",
             key=P.DATA_SOURCE,
             required=True,
@@ -285,7 +287,6 @@ def bound(
     kind: str = "single",
     default=_MISSING,
     options: list | None = None,
-    default_arg: str = "",
     **kwargs,
 ):
     """A global control under URL parameter `key` (a name from params.py).
@@ -293,7 +294,6 @@ def bound(
     kind: "single" (selectbox, segmented control), "multi" (multiselect), "date", "text", "bool".
     The URL holds what the control shows (the format_func label), as bind= would.
     """
-    del default_arg
     fmt = kwargs.get("format_func") or str
     if default is _MISSING:
         default = {"multi": [], "text": "", "bool": False}.get(kind, options[0] if options else None)
@@ -362,7 +362,6 @@ def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         "From",
         key=P.DATE_FROM,
         kind="date",
-        default_arg="value",
         default=first_d,
         min_value=dt.date(1999, 1, 1),
         max_value=dt.date.today(),
@@ -373,7 +372,6 @@ def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         "To",
         key=P.DATE_TO,
         kind="date",
-        default_arg="value",
         default=last_d,
         min_value=dt.date(1999, 1, 1),
         max_value=dt.date.today(),
@@ -421,7 +419,6 @@ def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         list(schema.DECISION_TYPES),
         options=list(schema.DECISION_TYPES),
         kind="multi",
-        default_arg="default",
         default=list(metrics.DEFAULT_TYPES),
         format_func=lambda s: TYPE_LABELS.get(s, s),
         key=P.DECISION_TYPES,
@@ -459,7 +456,6 @@ def _money_widgets() -> tuple[metrics.Money, bool]:
             list(fx.BASES),
             options=list(fx.BASES),
             format_func=BASIS_LABELS.get,
-            default_arg="default",
             default="decision",
             required=True,
             key=P.BASIS,
@@ -479,7 +475,6 @@ def _money_widgets() -> tuple[metrics.Money, bool]:
             ["imposed", "standing"],
             options=["imposed", "standing"],
             format_func={"imposed": "As imposed", "standing": "Standing after appeals"}.get,
-            default_arg="default",
             default="imposed",
             required=True,
             key=P.AMOUNT_BASIS,
