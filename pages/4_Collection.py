@@ -75,6 +75,9 @@ st.dataframe(
     column_config={
         "group": st.column_config.TextColumn(by.capitalize()),
         "label": None,
+        "country": st.column_config.TextColumn("Country") if by == "authority" else None,
+        "fines": st.column_config.NumberColumn("Fines"),
+        "payment_known": st.column_config.NumberColumn("Payment known"),
         "imposed": st.column_config.NumberColumn(f"Imposed ({cur})", format="%,.0f"),
         "standing": st.column_config.NumberColumn(f"Standing ({cur})", format="%,.0f"),
         "collected": st.column_config.NumberColumn(f"Known collected ({cur})", format="%,.0f"),

@@ -151,7 +151,16 @@ if result is not None:
             f"{int(c.get('differing', 0)):,}",
             help="Same country, controller and date as a bundled fine, but another amount or currency.",
         )
-    st.dataframe(compare.head(500), hide_index=True, key="compare_table", alt="Your rows compared with the bundled data")
+    st.dataframe(
+        compare.head(500),
+        hide_index=True,
+        key="compare_table",
+        column_config={
+            "decision_date": st.column_config.DateColumn("Decided", format="YYYY-MM-DD"),
+            "amount": st.column_config.NumberColumn("Amount", format="%,.0f"),
+        },
+        alt="Your rows compared with the bundled data",
+    )
     st.download_button(
         "Download the cleaned file (CSV)",
         exports.to_csv_bytes(result.accepted, [f"Accepted rows of {state.name}, in Enforcement Atlas's canonical columns"]),
