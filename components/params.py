@@ -49,6 +49,7 @@ TIMELINE_DATE: Final = "dateby"
 COLLECTION_BY: Final = "by"
 APPEALS_MEASURE: Final = "measure"
 DATA_SOURCE: Final = "data"
+DATASET: Final = "dataset"
 
 PARAMS: Final[tuple[Param, ...]] = (
     Param(DATE_FROM, "global", "First decision date shown (ISO date)", "2020-01-01"),
@@ -82,6 +83,12 @@ PARAMS: Final[tuple[Param, ...]] = (
     Param(COLLECTION_BY, "Collection", "Authority, Year or Company origin", "Company origin"),
     Param(APPEALS_MEASURE, "Appeals", "Number of fines or Money", "Money"),
     Param(DATA_SOURCE, "global", "With an upload in this session: Bundled, My upload or Merged", "My upload"),
+    Param(
+        DATASET,
+        "global",
+        "A saved, shared dataset's ID: every page shows that data (Data page: Save as a shared dataset)",
+        "kX3v9QeR2mT7bN1cY5wZ8a",
+    ),
 )
 
 NAMES: Final = frozenset(p.key for p in PARAMS)

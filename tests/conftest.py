@@ -30,3 +30,38 @@ def _clear_streamlit_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+
+
+# --- PostgreSQL: a real server, started in a temp dir on a loopback port ----------------
+
+REQUIRE_POSTGRES = __import__("os").environ.get("ATLAS_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL (bench/pgserver.py); skipped with the reason unless ATLAS_REQUIRE_POSTGRES=1 (CI)."""
+    from bench import pgserver
+
+    reason = pgserver.missing_reason()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"ATLAS_REQUIRE_POSTGRES=1 but PostgreSQL cannot run: {reason}")
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    server = pgserver.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request: pytest.FixtureRequest) -> str:
+    """A fresh database on the session's server for each test (dropped after)."""
+    import re
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + f"_{id(request) % 100000}"
+    pg_server.psql(f"CREATE DATABASE {name}")
+    try:
+        yield pg_server.url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        pg_server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
