@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import silent_server
 
 from components import datasets as D
 from components import ingest, schema
@@ -277,33 +278,6 @@ def test_postgres_read_only_opens_but_does_not_save(pg_url, imported):
         D.save(ro, variant(imported, 1), report(imported), title="u", settings=settings())
     assert D.describe(exc.value) == "the database is read-only"
     ro.dispose()
-
-
-@contextlib.contextmanager
-def silent_server():
-    """A loopback port that accepts connections and never answers (a hung database)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        sock.settimeout(0.2)
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                held.append(sock.accept()[0])
-
-    t = threading.Thread(target=accept, daemon=True)
-    t.start()
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        stop.set()
-        t.join(2)
-        for c in held:
-            c.close()
-        sock.close()
 
 
 def closed_port() -> int:

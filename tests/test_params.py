@@ -47,7 +47,7 @@ EXPECTED = {
     P.APPEALS_MEASURE: "money",
 }
 # Keys whose control appears only in a particular state, tested elsewhere.
-CONDITIONAL = {P.FX_YEAR, P.LIVE_RATES, P.PRESENT, P.DATA_SOURCE}
+CONDITIONAL = {P.FX_YEAR, P.LIVE_RATES, P.PRESENT, P.DATA_SOURCE, P.DATASET}  # dataset: tests/test_sharing_pages.py
 
 
 def test_names_are_unique_and_params_module_is_the_only_place():

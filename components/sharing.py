@@ -1,0 +1,287 @@
+"""Shared datasets in the app: `?dataset=ID` on every page, its banner, and the Data page's save panel.
+
+UI module (imports streamlit). The store is components/datasets.py, reached through
+`st.connection(..., type="sql")`. A saved dataset is public to whoever holds its link, so its
+rows are cached per process keyed by its ID and content hash (bounded); a session's unsaved
+upload never comes here. A database that is down costs one bounded attempt, then pages answer
+at once with the bundled data and say why for `datasets.Health.cooldown_s`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pandas as pd
+import streamlit as st
+
+from components import datasets, metrics
+from components import params as P
+
+CONNECTION = "atlas_datasets"  # st.connection name ([connections.atlas_datasets] in secrets.toml also works)
+META_TTL_S = 10  # a dataset deleted through another process stops opening here within this
+_SAVED = "_shared_saved"  # session: the last save (ID, link, token shown once)
+_NOTICE = "_shared_notice"  # session: a message for the next run (deleted, wrong token)
+_TOKEN_INPUT = "shared_delete_token"  # noqa: S105 - a widget key, not a secret
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What `?dataset=` resolved to: state "none", "ok", "missing" or "unavailable"."""
+
+    state: str
+    meta: datasets.Meta | None = None
+    frame: pd.DataFrame | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "ok" and self.frame is not None and self.meta is not None
+
+    @property
+    def key(self) -> str:
+        return f"dataset:{self.meta.id}:{self.meta.content_hash[:16]}" if self.meta else ""
+
+    @property
+    def label(self) -> str:
+        return f"shared dataset “{self.meta.title}”" if self.meta else ""
+
+    @property
+    def as_of(self) -> pd.Timestamp | None:
+        return pd.Timestamp(self.meta.saved_at) if self.meta else None
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def settings() -> datasets.Settings:
+    return datasets.Settings.from_env()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _health(url: str) -> datasets.Health:
+    return datasets.Health()
+
+
+def _engine(s: datasets.Settings):
+    datasets.prepare_state_dir(s.database_url)
+    conn = st.connection(CONNECTION, type="sql", url=s.database_url, **datasets.engine_kwargs(s.database_url))
+    return datasets.configure(conn.engine)
+
+
+@st.cache_resource(ttl=META_TTL_S, max_entries=256, show_spinner=False)
+def _meta(dataset_id: str) -> datasets.Meta | None:
+    return datasets.get_meta(_engine(settings()), dataset_id)
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner="Opening the shared dataset…")
+def _rows(dataset_id: str, content_hash: str) -> pd.DataFrame:
+    """The saved rows, one copy per process and dataset; read-only (metrics.prepare copies)."""
+    return datasets.load_rows(_engine(settings()), dataset_id)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _prepared(dataset_id: str, content_hash: str, money: metrics.Money, live_key: str) -> pd.DataFrame:
+    from components import fx
+
+    live = fx.live_rates() if live_key else None
+    return metrics.prepare(_rows(dataset_id, content_hash), money, live)
+
+
+def prepared(shared: Shared, money: metrics.Money, live_ok: bool) -> pd.DataFrame:
+    """The shared rows in the display currency (per process, like the bundled data)."""
+    assert shared.meta is not None
+    return _prepared(shared.meta.id, shared.meta.content_hash, money, "live" if live_ok else "")
+
+
+def resolve() -> Shared:
+    """The dataset named by `?dataset=`, or why there is none. Never raises for a database fault."""
+    raw = st.query_params.get(P.DATASET)
+    if not raw:
+        return Shared("none")
+    dataset_id = str(raw).strip()
+    if not datasets.valid_id(dataset_id):
+        return Shared("missing")
+    s = settings()
+    health = _health(s.database_url)
+    if not health.available():
+        return Shared("unavailable", reason=health.reason)
+    try:
+        meta = _meta(dataset_id)
+        if meta is None:
+            return Shared("missing")
+        frame = _rows(meta.id, meta.content_hash)
+    except datasets.DB_ERRORS as exc:
+        health.failed(exc)
+        return Shared("unavailable", reason=health.reason)
+    health.ok()
+    return Shared("ok", meta, frame)
+
+
+def _saved_text(when: dt.datetime) -> str:
+    return f"{when:%Y-%m-%d %H:%M} UTC"
+
+
+def _md(value: object) -> str:
+    from components.layout import md_text  # late: layout imports this module
+
+    return md_text(value)
+
+
+def banner(shared: Shared) -> None:
+    """Under each page's title: which shared dataset is shown (or why the bundled data is)."""
+    notice = st.session_state.pop(_NOTICE, None)
+    if notice:
+        st.success(notice, icon=":material/delete:")
+    if shared.state == "none":
+        return
+    if shared.state == "missing":
+        st.warning(
+            "No shared dataset has this link: it was deleted, it expired, or the link is incomplete. "
+            "Showing the bundled data instead.",
+            icon=":material/link_off:",
+        )
+        return
+    if shared.state == "unavailable":
+        st.warning(
+            f"Shared datasets are unavailable right now ({_md(shared.reason)}). This page shows the bundled data; "
+            "your own uploads still work, but saving and opening shared datasets does not.",
+            icon=":material/cloud_off:",
+        )
+        return
+    meta = shared.meta
+    assert meta is not None
+    rep = meta.report
+    with st.container(border=True, key="shared_banner"):
+        st.markdown(
+            f":material/share: **Shared dataset: {_md(meta.title)}** · saved {_saved_text(meta.saved_at)} · "
+            f"{meta.rows:,} rows from {_md(rep.file_name)}"
+        )
+        if meta.description:
+            st.caption(_md(meta.description))
+        cols = st.columns([3, 2, 1])
+        with cols[0].expander("How this file was read", icon=":material/tune:"):
+            st.markdown(
+                f"Read {rep.rows_read:,} rows: accepted {rep.rows_accepted:,}, rejected {rep.rows_rejected:,}, "
+                f"not a fine {rep.rows_not_fines:,}. Kept until {meta.expires_at:%Y-%m-%d}."
+            )
+            st.json(rep.details, expanded=1)  # shown as JSON text, never as markdown or HTML
+        with cols[1].expander("Delete this dataset", icon=":material/delete:"):
+            with st.form("shared_delete_form", border=False):
+                st.text_input("Delete token", type="password", key=_TOKEN_INPUT, help="Shown once to whoever saved it.")
+                st.form_submit_button("Delete for everyone", on_click=_delete, args=(meta.id,), icon=":material/delete_forever:")
+        cols[2].button(
+            "Bundled data", key="shared_leave", on_click=_leave, icon=":material/close:", help="Stop showing this dataset"
+        )
+
+
+def _leave() -> None:
+    if P.DATASET in st.query_params:
+        del st.query_params[P.DATASET]
+
+
+def _delete(dataset_id: str) -> None:
+    token = str(st.session_state.get(_TOKEN_INPUT, "") or "")
+    st.session_state[_TOKEN_INPUT] = ""
+    s = settings()
+    try:
+        deleted = datasets.delete(_engine(s), dataset_id, token)
+    except datasets.DB_ERRORS as exc:
+        _health(s.database_url).failed(exc)
+        st.session_state[_NOTICE] = f"Not deleted: {exc.__class__.__name__}; shared datasets are unavailable right now."
+        return
+    if not deleted:
+        st.toast("That is not this dataset's delete token.", icon=":material/error:")
+        return
+    _meta.clear(dataset_id)
+    _rows.clear()
+    _prepared.clear()
+    _leave()
+    st.session_state[_NOTICE] = "The shared dataset was deleted: its link no longer opens it, on any process."
+
+
+# --- the Data page's save panel -------------------------------------------------------
+
+
+def _absolute(query: dict[str, str]) -> str:
+    parts = urlsplit(st.context.url or "")
+    root = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
+    prefix = st.get_option("server.baseUrlPath").strip("/")
+    return f"{root}/{prefix + '/' if prefix else ''}?{urlencode(query)}"
+
+
+def save_panel(result: Any, file_name: str) -> None:
+    """After an import: "Save as a shared dataset" (title, description) → a link and a delete token shown once."""
+    st.subheader("Save as a shared dataset", divider="gray")
+    s = settings()
+    if not s.saving:
+        st.caption("Saving shared datasets is turned off on this server. Your upload stays in this session.")
+        return
+    last = st.session_state.get(_SAVED)
+    if last and last.get("source") == id(result):
+        _show_saved(last)
+    health = _health(s.database_url)
+    if not health.available():
+        st.warning(
+            f"Saving is unavailable right now ({_md(health.reason)}). Your upload still works in this session.",
+            icon=":material/cloud_off:",
+        )
+        return
+    if result is None or len(result.accepted) == 0:
+        st.caption("Nothing to save: no row of this file was accepted.")
+        return
+    st.caption(
+        f"Stores the {len(result.accepted):,} accepted rows and this report on this server, so that anyone with the link "
+        f"sees them on every page, with every filter. Kept {s.retention_days} days; at most {s.max_rows:,} rows. "
+        "Without saving, your upload stays in this browser session only."
+    )
+    with st.form("shared_save_form", border=True):
+        title = st.text_input("Title", value=Path(file_name).stem, max_chars=datasets.TITLE_MAX, key="shared_title")
+        description = st.text_area("Description (optional)", max_chars=datasets.DESCRIPTION_MAX, key="shared_description")
+        submitted = st.form_submit_button("Save as a shared dataset", icon=":material/cloud_upload:")
+    if not submitted:
+        return
+    try:
+        saved = datasets.save(
+            _engine(s),
+            result.accepted,
+            datasets.Report.from_result(result, file_name),
+            title=title,
+            description=description,
+            settings=s,
+        )
+    except datasets.DatasetError as exc:
+        st.error(_md(str(exc)), icon=":material/error:")
+        return
+    except datasets.DB_ERRORS as exc:
+        health.failed(exc)
+        st.warning(f"Saving is unavailable right now ({_md(health.reason)}). Nothing was saved.", icon=":material/cloud_off:")
+        return
+    health.ok()
+    last = {
+        "source": id(result),
+        "id": saved.id,
+        "link": _absolute({P.DATASET: saved.id}),
+        "token": saved.delete_token,
+        "existing": saved.existing,
+        "rows": saved.rows,
+    }
+    st.session_state[_SAVED] = last
+    _show_saved(last)
+
+
+def _show_saved(last: dict) -> None:
+    if last["existing"]:
+        st.info(
+            "These rows were saved before: here is that dataset's link. Its delete token went to whoever saved it first.",
+            icon=":material/content_copy:",
+        )
+    else:
+        st.success(f"Saved {last['rows']:,} rows as a shared dataset.", icon=":material/cloud_done:")
+    st.markdown("**Link** (anyone with it sees this data on every page):")
+    st.code(last["link"], language=None, wrap_lines=True)
+    st.page_link("app.py", label="Open the shared dataset", icon=":material/open_in_new:", query_params={P.DATASET: last["id"]})
+    if last.get("token"):
+        st.markdown("**Delete token**, shown once: keep it to delete the dataset later (only its hash is stored).")
+        st.code(last["token"], language=None)
