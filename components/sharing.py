@@ -71,22 +71,22 @@ def _engine(s: datasets.Settings):
 
 
 @st.cache_resource(ttl=META_TTL_S, max_entries=256, show_spinner=False)
-def _meta(dataset_id: str) -> datasets.Meta | None:
-    return datasets.get_meta(_engine(settings()), dataset_id)
+def _meta(shared_id: str) -> datasets.Meta | None:
+    return datasets.get_meta(_engine(settings()), shared_id)
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner="Opening the shared dataset…")
-def _rows(dataset_id: str, content_hash: str) -> pd.DataFrame:
-    """The saved rows, one copy per process and dataset; read-only (metrics.prepare copies)."""
-    return datasets.load_rows(_engine(settings()), dataset_id)
+def _rows(shared_id: str, version: str) -> pd.DataFrame:
+    """The saved rows, one copy per process and dataset version (its content hash); read-only (prepare copies)."""
+    return datasets.load_rows(_engine(settings()), shared_id)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _prepared(dataset_id: str, content_hash: str, money: metrics.Money, live_key: str) -> pd.DataFrame:
+def _prepared(shared_id: str, version: str, money: metrics.Money, live_key: str) -> pd.DataFrame:
     from components import fx
 
     live = fx.live_rates() if live_key else None
-    return metrics.prepare(_rows(dataset_id, content_hash), money, live)
+    return metrics.prepare(_rows(shared_id, version), money, live)
 
 
 def prepared(shared: Shared, money: metrics.Money, live_ok: bool) -> pd.DataFrame:
