@@ -24,7 +24,7 @@ from components.schema import (
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-TODAY = pd.Timestamp("2026-11-26")
+TODAY = pd.Timestamp("2026-12-01")
 GDPR_START = pd.Timestamp("2018-05-25")
 
 #: Rough EUR value of one unit of each decision currency. Only used to decide which fines
