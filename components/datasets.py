@@ -684,14 +684,21 @@ def get_meta(engine: Engine, dataset_id: str, now: dt.datetime | None = None) ->
 def load_rows(engine: Engine, dataset_id: str) -> pd.DataFrame:
     """The saved rows as a canonical fines frame (index "row": the row number in the saved file)."""
     columns = ensure_schema(engine)
+
+    def selected(c: str):
+        # dates come back as ISO text and are parsed in one vectorised step (not a date object per cell)
+        return sa.cast(ROWS.c[c], sa.Text).label(c) if isinstance(_sql_type(c), sa.Date) else ROWS.c[c]
+
     stmt = (
-        sa.select(ROWS.c[ROW_NO], *(ROWS.c[c] for c in columns))
+        sa.select(ROWS.c[ROW_NO], *(selected(c) for c in columns))
         .where(ROWS.c.dataset_id == sa.bindparam("did"))
         .order_by(ROWS.c[ROW_NO])
     )
     with engine.connect() as conn:
         result = conn.execute(stmt, {"did": dataset_id})
-        data = result.all()
+        # plain tuples from the driver: every column is already a plain value (dates cast to text)
+        data = result.cursor.fetchall() if result.cursor is not None else result.all()
+        result.close()
     n = len(data)
     cols = list(zip(*data)) if n else [()] * (len(columns) + 1)
     out: dict[str, Any] = {}
@@ -699,7 +706,8 @@ def load_rows(engine: Engine, dataset_id: str) -> pd.DataFrame:
         values = cols[columns.index(c) + 1] if c in columns else (None,) * n
         kind = _sql_type(c)
         if isinstance(kind, sa.Date):
-            out[c] = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype("datetime64[ns]")
+            text = pd.Series(values, dtype=object).str.slice(0, 10)
+            out[c] = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
         elif isinstance(kind, sa.Float):
             out[c] = pd.Series(values, dtype="float64")
         else:
