@@ -62,6 +62,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
 CONNECT_TIMEOUT_S: Final = 2  # PostgreSQL connect (psycopg's minimum) and the pool's wait
 STATEMENT_TIMEOUT_MS: Final = 2500  # one read statement; the page answers within 3 s either way
 WRITE_TIMEOUT_MS: Final = 60_000  # a save of 500,000 rows, and waiting for another save
+LOAD_TIMEOUT_MS: Final = 30_000  # reading the rows of one dataset (after its metadata answered quickly)
 SQLITE_BUSY_MS: Final = 2500
 TITLE_MAX: Final = 200
 DESCRIPTION_MAX: Final = 2000
@@ -694,7 +695,10 @@ def load_rows(engine: Engine, dataset_id: str) -> pd.DataFrame:
         .where(ROWS.c.dataset_id == sa.bindparam("did"))
         .order_by(ROWS.c[ROW_NO])
     )
-    with engine.connect() as conn:
+    with engine.connect() as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            # the rows of a large dataset take longer than one metadata lookup (this transaction only)
+            conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(LOAD_TIMEOUT_MS)})
         result = conn.execute(stmt, {"did": dataset_id})
         # plain tuples from the driver: every column is already a plain value (dates cast to text)
         data = result.cursor.fetchall() if result.cursor is not None else result.all()

@@ -1068,6 +1068,7 @@ def _per_distinct(values: pa.Array, fn: Callable[[str], tuple[Any, ...]]) -> lis
     return [np.array(f, dtype=object)[codes] for f in fields]
 
 
+
 def _arrow(values: pd.Series | Sequence[Any] | np.ndarray) -> pa.Array:
     """A pyarrow string array with no nulls (missing -> "")."""
     if isinstance(values, pd.Series):
@@ -1578,7 +1579,9 @@ def _dates_core(series: pd.Series, order: str | None, excel_serials: bool, today
     invalid = ~blank & (parts.kind != "") & np.isnat(values) & ~ambiguous
     for i in np.flatnonzero(invalid & ~placeholder_text):
         error[i] = f"not a real date '{_short(text[i])}'"
-    placeholder = placeholder_text | (~np.isnat(values) & np.isin(iso, list(PLACEHOLDER_DATES)) & (parts.precision == ""))
+    placeholder = placeholder_text | (
+        ~np.isnat(values) & np.isin(iso, list(PLACEHOLDER_DATES)) & (parts.precision == "")
+    )
     for i in np.flatnonzero(placeholder):
         error[i] = f"placeholder date '{_short(text[i])}'"
     for i in np.flatnonzero(ambiguous):
@@ -1842,7 +1845,9 @@ def _classify_u(col: _Col, rules: Sequence[tuple[str, str]]) -> np.ndarray:
     return np.array(labels, dtype=object)
 
 
-def _resolve_mapping(headers: Sequence[str], sample: pd.DataFrame, explicit: Mapping[str, str | None] | None) -> dict[str, str]:
+def _resolve_mapping(
+    headers: Sequence[str], sample: pd.DataFrame, explicit: Mapping[str, str | None] | None
+) -> dict[str, str]:
     mapping = suggest_mapping(headers, sample)
     if explicit:
         by_fold = {fold(h): h for h in headers}
@@ -1963,9 +1968,7 @@ def _ingest_table(
         if f == "type":
             # a "Type" that is not a kind of decision (the CMS tracker's kind of violation) is kept as a note
             plain = np.isin(np.array([v.lower() for v in c.text], dtype=object), ["", "fine", "fines", "penalty", "sanction"])
-            type_note_u = np.where(
-                (labels == "") & ~plain, np.array([f"type: {_short(v, 120)}" for v in c.text], dtype=object), None
-            )
+            type_note_u = np.where((labels == "") & ~plain, np.array([f"type: {_short(v, 120)}" for v in c.text], dtype=object), None)
 
     step(0.2, "countries")
     cc = col("country")
@@ -1975,9 +1978,7 @@ def _ingest_table(
     bad_country_u = ~blank_country_u & (iso_u == "")
     # the amount parser wants ISO codes per row: a categorical over the distinct ISO codes costs nothing
     iso_cat_codes, iso_cats = pd.factorize(pd.Series(iso_u, dtype=object))
-    iso_rows = (
-        pd.Series(pd.Categorical.from_codes(iso_cat_codes[cc.codes], categories=iso_cats)) if n else pd.Series([], dtype=object)
-    )
+    iso_rows = pd.Series(pd.Categorical.from_codes(iso_cat_codes[cc.codes], categories=iso_cats)) if n else pd.Series([], dtype=object)
 
     step(0.3, "dates")
     excel = raw.format == "xlsx"
@@ -2083,9 +2084,7 @@ def _ingest_table(
     if gen.any():
         generated = pc.binary_join_element_wise(pa.scalar("U-", _STR), pc.cast(pa.array(acc_rows), _STR), pa.scalar("", _STR))
         clash = _bools(pc.is_in(generated, value_set=idc.uniq))
-        generated = pc.if_else(
-            pa.array(clash), pc.binary_join_element_wise(generated, pa.scalar("-generated", _STR), pa.scalar("", _STR)), generated
-        )
+        generated = pc.if_else(pa.array(clash), pc.binary_join_element_wise(generated, pa.scalar("-generated", _STR), pa.scalar("", _STR)), generated)
         fine_id = pc.if_else(pa.array(gen), generated, fine_id)
     country_names = np.array([f"Unnamed authority ({countries.name(c)})" if c else "" for c in iso_u], dtype=object)
     ac = col("authority")
@@ -2131,10 +2130,7 @@ def _ingest_table(
         note_u(lc, lc.messages(bad_u, lambda v: f"legal basis '{_short(v)}' not recognised"))
     appeal_u: np.ndarray | None = None
     appeal = pa.array(np.full(k, "unknown", dtype=object), _STR) if k else pa.array([], _STR)
-    for f, rules, label in (
-        ("appeal_status", _APPEAL_RULES, "appeal status"),
-        ("payment_status", _PAYMENT_RULES, "payment status"),
-    ):
+    for f, rules, label in (("appeal_status", _APPEAL_RULES, "appeal status"), ("payment_status", _PAYMENT_RULES, "payment status")):
         value = pa.array(np.full(k, "unknown", dtype=object), _STR) if k else pa.array([], _STR)
         if f in mapping:
             sc = col(f)
@@ -2150,7 +2146,9 @@ def _ingest_table(
             payment = value
     acc_amount = am.amount[idx]
     acc_cur = am.cur[idx]
-    appeal_np = appeal_u[col("appeal_status").codes[idx]] if appeal_u is not None else np.full(k, "", dtype=object)
+    appeal_np = (
+        appeal_u[col("appeal_status").codes[idx]] if appeal_u is not None else np.full(k, "", dtype=object)
+    )
     annulled = appeal_np == "annulled"
     standing = np.where(np.isin(appeal_np, ["annulled", "reduced"]), np.nan, acc_amount)
     iso_rows_acc = iso_rows  # per row, categorical
@@ -2347,7 +2345,9 @@ def _validate(accepted: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
         for _, case in cases.iterrows():
             r = case.get("index")
             if r is None or pd.isna(r):
-                raise IngestError(f"The imported table failed the check {case.get('check')} on {case.get('column')}.") from None
+                raise IngestError(
+                    f"The imported table failed the check {case.get('check')} on {case.get('column')}."
+                ) from None
             why = f"failed the check on {case.get('column')}: {case.get('check')} ('{_short(case.get('failure_case'))}')"
             failed.setdefault(int(r), why)
         keep = accepted.drop(index=list(failed))

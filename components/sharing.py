@@ -10,6 +10,8 @@ at once with the bundled data and say why for `datasets.Health.cooldown_s`.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +72,30 @@ def _engine(s: datasets.Settings):
     return datasets.configure(conn.engine)
 
 
+OPEN_DEADLINE_S = 1.5  # the first lookup of a link; a hung database costs no more than this
+_WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="atlas-db")
+
+
+def _within_deadline(fn, *args):
+    """fn(*args) in a worker, waiting at most OPEN_DEADLINE_S: psycopg's connect timeout cannot go
+    below 2 s and a page must answer within 3 s. A worker left waiting ends at that connect timeout."""
+    future = _WORKERS.submit(fn, *args)
+    try:
+        return future.result(timeout=OPEN_DEADLINE_S)
+    except FutureTimeout:
+        raise TimeoutError("the database timed out") from None
+
+
 @st.cache_resource(ttl=META_TTL_S, max_entries=256, show_spinner=False)
-def _meta(shared_id: str) -> datasets.Meta | None:
-    return datasets.get_meta(_engine(settings()), shared_id)
+def _meta(store: str, shared_id: str) -> datasets.Meta | None:
+    return _within_deadline(datasets.get_meta, _engine(settings()), shared_id)
+
+
+@st.cache_resource(ttl=30, max_entries=4, show_spinner=False)
+def _probe(store: str) -> bool:
+    """The database answers (and has the schema): checked before offering to save, at most every 30 s."""
+    _within_deadline(datasets.ensure_schema, _engine(settings()))
+    return True
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner="Opening the shared dataset…")
@@ -108,7 +131,7 @@ def resolve() -> Shared:
     if not health.available():
         return Shared("unavailable", reason=health.reason)
     try:
-        meta = _meta(dataset_id)
+        meta = _meta(s.database_url, dataset_id)
         if meta is None:
             return Shared("missing")
         frame = _rows(meta.id, meta.content_hash)
@@ -145,7 +168,7 @@ def banner(shared: Shared) -> None:
         return
     if shared.state == "unavailable":
         st.warning(
-            f"Shared datasets are unavailable right now ({_md(shared.reason)}). This page shows the bundled data; "
+            f"Shared datasets are unavailable right now ({shared.reason}). This page shows the bundled data; "
             "your own uploads still work, but saving and opening shared datasets does not.",
             icon=":material/cloud_off:",
         )
@@ -194,7 +217,7 @@ def _delete(dataset_id: str) -> None:
     if not deleted:
         st.toast("That is not this dataset's delete token.", icon=":material/error:")
         return
-    _meta.clear(dataset_id)
+    _meta.clear(s.database_url, dataset_id)
     _rows.clear()
     _prepared.clear()
     _leave()
@@ -222,9 +245,14 @@ def save_panel(result: Any, file_name: str) -> None:
     if last and last.get("source") == id(result):
         _show_saved(last)
     health = _health(s.database_url)
+    if health.available():
+        try:
+            _probe(s.database_url)
+        except datasets.DB_ERRORS as exc:
+            health.failed(exc)
     if not health.available():
         st.warning(
-            f"Saving is unavailable right now ({_md(health.reason)}). Your upload still works in this session.",
+            f"Saving is unavailable right now ({health.reason}). Your upload still works in this session.",
             icon=":material/cloud_off:",
         )
         return
@@ -256,7 +284,7 @@ def save_panel(result: Any, file_name: str) -> None:
         return
     except datasets.DB_ERRORS as exc:
         health.failed(exc)
-        st.warning(f"Saving is unavailable right now ({_md(health.reason)}). Nothing was saved.", icon=":material/cloud_off:")
+        st.warning(f"Saving is unavailable right now ({health.reason}). Nothing was saved.", icon=":material/cloud_off:")
         return
     health.ok()
     last = {

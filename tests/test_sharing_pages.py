@@ -138,19 +138,49 @@ def test_saving_turned_off_with_one_setting(monkeypatch):
 
 
 def test_database_down_the_app_serves_bundled_data_and_uploads_and_says_so(monkeypatch, silent_port):
-    port = silent_port
-    if True:
-        monkeypatch.setenv("ATLAS_DATABASE_URL", f"postgresql://atlas@127.0.0.1:{port}/atlas")
-        start = time.monotonic()
-        at = page(**{P.DATASET: "AAAAAAAAAAAAAAAAAAAAAA"})
-        first = time.monotonic() - start
-        assert first < 3.0 + 1.5, first  # one bounded attempt (2 s) plus the page itself
-        assert "Shared datasets are unavailable right now" in texts(at)
-        assert metrics(at) == metrics(page())
-        start = time.monotonic()
-        again = page("pages/1_Map.py", **{P.DATASET: "AAAAAAAAAAAAAAAAAAAAAA"})
-        assert "unavailable right now" in texts(again)
-        assert time.monotonic() - start < 3.0  # no second wait: the failure is remembered
-        data = upload(page("pages/6_Data.py"), FIXTURES / "cms_tracker.csv")
-        assert "Saving is unavailable right now" in texts(data)
-        assert data.session_state["uploaded_fines"] is not None  # the upload itself still works
+    """A database that accepts and never answers: one bounded wait (1.5 s), then none; the page says so."""
+    monkeypatch.setenv("ATLAS_DATABASE_URL", f"postgresql://atlas@127.0.0.1:{silent_port}/atlas")
+    page()  # the bundle and rates loaded, as on a running server
+    start = time.monotonic()
+    bundled = page()
+    base = time.monotonic() - start
+    start = time.monotonic()
+    at = page(**{P.DATASET: "AAAAAAAAAAAAAAAAAAAAAA"})
+    first = time.monotonic() - start
+    assert "Shared datasets are unavailable right now (the database did not answer in time)" in texts(at)
+    assert metrics(at) == metrics(bundled)
+    # the wait is bounded by the deadline, whatever the machine's load adds to the page itself
+    assert first < base + sharing.OPEN_DEADLINE_S + 1.0, (first, base)
+    start = time.monotonic()
+    again = page(**{P.DATASET: "AAAAAAAAAAAAAAAAAAAAAA"})
+    assert "unavailable right now" in texts(again)
+    assert time.monotonic() - start < base + 1.0  # no second wait: the failure is remembered
+    data = upload(page("pages/6_Data.py"), FIXTURES / "cms_tracker.csv")
+    assert "Saving is unavailable right now" in texts(data)
+    assert data.session_state["uploaded_fines"] is not None  # the upload itself still works
+
+
+def test_database_refusing_or_read_only(monkeypatch, tmp_path):
+    """Refused: the same message at once. Read-only: links open, saving says why it cannot."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    monkeypatch.setenv("ATLAS_DATABASE_URL", f"postgresql://atlas@127.0.0.1:{closed}/atlas")
+    at = page(**{P.DATASET: "AAAAAAAAAAAAAAAAAAAAAA"})
+    assert "Shared datasets are unavailable right now (the database cannot be reached)" in texts(at)
+
+    monkeypatch.delenv("ATLAS_DATABASE_URL")
+    import streamlit as st
+
+    st.cache_resource.clear()
+    saved = save(upload(page("pages/6_Data.py"), FIXTURES / "cms_tracker.csv"))
+    db = Path(__import__("os").environ["ATLAS_STATE_DIR"]) / "atlas.db"
+    monkeypatch.setenv("ATLAS_DATABASE_URL", f"sqlite:///file:{db}?mode=ro&uri=true")
+    st.cache_resource.clear()
+    assert "Shared dataset: CMS sample" in texts(page("pages/2_Companies.py", **{P.DATASET: saved["id"]}))
+    data = upload(page("pages/6_Data.py"), FIXTURES / "not_fines.csv")
+    next(b for b in data.button if b.label == "Save as a shared dataset").click()
+    data.run()
+    assert "Saving is unavailable right now (the database is read-only). Nothing was saved." in texts(data)

@@ -87,9 +87,7 @@ def test_link_restores_the_view(page, browser, base_url):
     try:
         fresh.goto(link)
         wait_for_app(fresh, "Map")
-        expect(
-            fresh.locator(".js-plotly-plot").filter(has_text="Number of fines by fining authority country").first
-        ).to_be_visible()
+        expect(fresh.locator(".js-plotly-plot").filter(has_text="Number of fines by fining authority country").first).to_be_visible()
         wait_for_charts(fresh)
         shot(fresh, "link-restored-map")
         restored = {"view": _view(fresh), "metric": _checked_metric(fresh), "charts": settled_chart_data(fresh)}
