@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import streamlit as st
 
-from components import countries, data, exports, figures, fx, metrics, schema, sharing, uploads
+from components import countries, data, exports, figures, fx, metrics, publish, schema, sharing, uploads
 from components import params as P
 
 APP_NAME = "Enforcement Atlas"
@@ -692,6 +692,21 @@ def coverage_panel(table: pd.DataFrame) -> None:
             "Atlas figures: money decisions dated in the same period, at decision-date ECB rates. Scopes differ a little "
             "(some trackers leave out ePrivacy fines or the UK), so a share can pass 100%."
         )
+
+
+def open_data_panel(ctx: Context) -> None:
+    """Links to the full bundled tables at stable URLs, with the licence and how to cite them."""
+    counts = publish.summary(ctx.bundle)
+    st.markdown("**The full bundled tables** (CSV, UTF-8, and a Frictionless Data Package describing them):")
+    links = st.container(horizontal=True)
+    for name, rows in counts.items():
+        links.link_button(f"{name} ({rows:,} rows)", publish.STATIC_URL + name, icon=":material/table:")
+    links.link_button("datapackage.json", publish.STATIC_URL + "datapackage.json", icon=":material/data_object:")
+    as_of = f"{ctx.as_of:%Y-%m-%d}" if ctx.as_of is not None else "unknown"
+    st.caption(
+        "Licence: CC BY 4.0 for the compiled data (each fact's own source is in source_url). Cite as: "
+        + md_text(publish.CITATION.format(as_of=as_of))
+    )
 
 
 def home_sentence(profile: pd.DataFrame) -> str:
