@@ -339,6 +339,26 @@ def timeline(frame: pd.DataFrame, freq: str = "year", date_col: str = "decision_
     return out.reset_index()
 
 
+def timeline_by(frame: pd.DataFrame, key: str, chosen: list[str], freq: str = "year") -> pd.DataFrame:
+    """Per chosen group (a country or a company group), fines and amount per period and cumulative.
+
+    Columns: series (the group), period, fines, value, cumulative; every group gets every period, so lines are comparable.
+    """
+    money = money_rows(frame)
+    money = money[money[key].isin(chosen) & money["decision_date"].notna()]
+    if not len(money):
+        return pd.DataFrame(columns=["series", "period", "fines", "value", "cumulative"])
+    period = money["decision_date"].dt.to_period("M" if freq == "month" else "Y").dt.to_timestamp()
+    grouped = money.groupby([money[key], period], observed=True)
+    out = pd.DataFrame({"fines": grouped.size(), "value": grouped["value_x"].sum()})
+    out.index.names = ["series", "period"]
+    periods = sorted(out.index.get_level_values("period").unique())
+    full = pd.MultiIndex.from_product([[c for c in chosen if c in set(money[key])], periods], names=["series", "period"])
+    out = out.reindex(full, fill_value=0)
+    out["cumulative"] = out.groupby(level="series")["value"].cumsum()
+    return out.reset_index()
+
+
 def latest_outcome_dates(events: pd.DataFrame) -> pd.Series:
     """Per fine, the date of the latest court ruling or settlement (index fine_id)."""
     steps = events[events["event"].isin(("court_ruling", "appeal_withdrawn", "settlement"))]
