@@ -656,7 +656,8 @@ def hbar(
             textposition="auto",
             hovertext=hover_lines,
             hoverinfo="text",
-            customdata=list(top[key_col or label_col]),
+            # escaped like every string in a figure; a click handler reads it back with html.unescape
+            customdata=[safe_text(v) for v in top[key_col or label_col]],
         )
     )
     fig.update_xaxes(title_text=safe_text(axis_label))
@@ -847,7 +848,7 @@ def grouped_bars(
     fig = _base(title, source, height=max(440, 120 + 46 * len(top)) if horizontal else 440)
     colours = [OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[5]]
     full = [safe_text(v) for v in top[label_col]]
-    labels = [safe_text(truncate(v, 30)) for v in top[label_col]]
+    labels = [safe_text(truncate(v, 36)) for v in top[label_col]]
     if len(set(labels)) < len(labels):
         labels = full
     for i, (col, name) in enumerate(series.items()):
@@ -901,6 +902,41 @@ def stacked_status(
         )
     fig.update_yaxes(title_text=safe_text(axis_label))
     money_axis(fig, "y", frame[value_col] if len(frame) else [], currency)
+    return fig
+
+
+def published_rates(frame: pd.DataFrame, title: str, source: str) -> go.Figure:
+    """Each published collection figure's rate beside the Atlas's rate for the same authority and period."""
+    if len(frame) == 0:
+        return empty_figure(title, "No published collection figure concerns this selection.", source)
+    top = frame.iloc[::-1]
+    labels = [safe_text(f"{short_authority(a)} {p}") for a, p in zip(top["authority"], top["period"])]
+    fig = _base(title, source, height=max(360, 110 + 40 * len(top)))
+    published_hover = [
+        f"<b>{safe_text(r.what)}</b><br>Published: {r.published_rate:.1%} collected"
+        f"<br>Reported by {safe_text(r.source)}, as of {r.as_of:%Y-%m-%d}"
+        if pd.notna(r.published_rate)
+        else f"<b>{safe_text(r.what)}</b><br>No rate published"
+        for r in top.itertuples(index=False)
+    ]
+    atlas_hover = [
+        f"<b>Atlas data, same authority and period</b><br>{r.data_rate:.1%} of the standing amount collected"
+        f"<br>payment known for {r.data_payment_known} of {r.data_fines} fine(s)"
+        if pd.notna(r.data_rate)
+        else f"<b>Atlas data</b><br>payment known for {r.data_payment_known} of {r.data_fines} fine(s): no rate"
+        for r in top.itertuples(index=False)
+    ]
+    fig.add_trace(
+        go.Bar(x=top["published_rate"], y=labels, orientation="h", name="Published", marker_color=OKABE_ITO[1],
+               hovertext=published_hover, hoverinfo="text")
+    )
+    fig.add_trace(
+        go.Bar(x=top["data_rate"], y=labels, orientation="h", name="Atlas data (known payments)", marker_color=OKABE_ITO[0],
+               hovertext=atlas_hover, hoverinfo="text")
+    )
+    fig.update_xaxes(title_text="Share of the amount collected", tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(automargin=True)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
     return fig
 
 

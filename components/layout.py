@@ -8,6 +8,7 @@ filtered frame. Pages then only call metrics and figures and render.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import sys
 from dataclasses import dataclass
@@ -134,7 +135,7 @@ def setup_page(title: str) -> Context:
         # A local file: material-icon and emoji favicons are fetched from a CDN.
         page_icon=str(FAVICON),
         layout="wide",
-        initial_sidebar_state="collapsed" if present else "auto",
+        initial_sidebar_state="collapsed" if present or _embed_chart() is not None else "auto",
     )
     try:
         bundle = load_bundle()
@@ -198,8 +199,6 @@ def setup_page(title: str) -> Context:
     if _embed_chart() is not None:
         _embed_view_start()
         return ctx
-    if present:
-        st.html(_PRESENT_CSS)
     st.title(title)
     if live is not None and not live.ok:
         st.warning(live.message, icon=":material/cloud_off:")
@@ -573,19 +572,6 @@ _CHART_COUNT = "_chart_count"
 _DARK = "_dark_theme"
 _EMBED_SLOT = "atlas_embed"
 _EMBED_SLOT_DG = "_embed_slot"
-# Presentation mode: captions and the data grid (drawn on a canvas, so zoomed) readable from the back of a room.
-_PRESENT_CSS = """<style>
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.2rem !important; }
-[data-testid="stDataFrame"] { zoom: 1.3; }
-[data-testid="stMarkdownContainer"] p { font-size: 1.25rem; }
-</style>"""
-# The embed view: only the slot that holds the chart; everything the page drew after it is hidden.
-_EMBED_CSS = f"""<style>
-.st-key-{_EMBED_SLOT} ~ * {{ display: none !important; }}
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {{ display: none !important; }}
-</style>"""
-
-
 def _dark_theme() -> bool:
     theme = getattr(st.context, "theme", None)
     return bool(theme is not None and getattr(theme, "type", None) == "dark")
@@ -605,9 +591,25 @@ def _embed_chart() -> int | None:
 
 
 def _embed_view_start() -> None:
-    st.html(_EMBED_CSS)
-    # the page's first element: the chart goes here, and CSS hides whatever the page draws after it
-    st.session_state[_EMBED_SLOT_DG] = st.container(key=_EMBED_SLOT)
+    """The one-chart view: a slot for the chart, and a sink where the page's other elements replace one another.
+
+    The sink is an st.empty entered for the rest of the script (Streamlit resets the container stack
+    on every run), so the page code stays as it is; show_chart clears the sink and stops after its chart.
+    """
+    slot = st.container(key=_EMBED_SLOT)
+    sink = st.empty()
+    sink.__enter__()
+    st.session_state[_EMBED_SLOT_DG] = (slot, sink)
+
+
+def open_profile_on_click(selection) -> None:
+    """A click on a company's bar (customdata: its group) opens the Companies page on its profile."""
+    points = ((selection or {}).get("selection") or {}).get("points", []) if selection else []
+    names = [html.unescape(p["customdata"]) for p in points if isinstance(p.get("customdata"), str)]
+    if names:
+        query = view_query()
+        query[P.COMPANY] = names[0]
+        st.switch_page("pages/2_Companies.py", query_params=query)
 
 
 def filter_line() -> str:
@@ -628,8 +630,10 @@ def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection
     if wanted is not None:
         if st.session_state[_CHART_COUNT] != wanted:
             return None
-        with st.session_state[_EMBED_SLOT_DG]:
+        slot, sink = st.session_state[_EMBED_SLOT_DG]
+        with slot:
             st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+        sink.empty()
         st.stop()
     return st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
 

@@ -534,12 +534,27 @@ def published_vs_data(collection: pd.DataFrame, prepared: pd.DataFrame) -> pd.Da
                 "data_payment_known": len(known),
                 "data_imposed_x": float(sel["imposed_x"].sum()),
                 "data_collected_x": float(known["paid_x"].sum()),
+                "data_rate": float(known["paid_x"].sum()) / float(known["standing_x"].sum())
+                if float(known["standing_x"].sum()) > 0
+                else np.nan,
                 "source": rec.source,
                 "source_url": rec.source_url,
                 "as_of": rec.as_of,
             }
         )
     return pd.DataFrame(rows)
+
+
+def published_in_selection(collection: pd.DataFrame, flt: Filters) -> pd.DataFrame:
+    """The published collection figures that concern the selection: its authorities' countries and an overlapping period."""
+    keep = pd.Series(True, index=collection.index)
+    if flt.countries:
+        keep &= collection["country"].isin(flt.countries)
+    if flt.date_from:
+        keep &= collection["period_end"] >= pd.Timestamp(flt.date_from)
+    if flt.date_to:
+        keep &= collection["period_start"] <= pd.Timestamp(flt.date_to)
+    return collection[keep]
 
 
 def coverage(fines: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:

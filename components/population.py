@@ -37,5 +37,7 @@ def source_note(frame: pd.DataFrame) -> str:
     parts = []
     for source, grp in frame.groupby("source", sort=False):
         dates = ", ".join(sorted(set(grp["reference_date"])))
-        parts.append(f"{source.split(',')[0]} ({dates}; {', '.join(grp['iso2'])})" if len(grp) < 4 else f"{source.split(',')[0]} ({dates})")
+        parts.append(
+            f"{source.split(',')[0]} ({dates}; {', '.join(grp['iso2'])})" if len(grp) < 4 else f"{source.split(',')[0]} ({dates})"
+        )
     return "Population: " + "; ".join(parts)

@@ -44,17 +44,17 @@ COLUMNS: Final[dict[str, Column]] = {
     "amount": Column("amount", "Amount", "small", "As decided, in the decision's currency."),
     "as_decided": Column("text", "As decided", "small", "The amount in the decision's own currency."),
     "currency": Column("text", "Cur.", "small"),
-    "imposed_x": Column("money", "Imposed ({cur})", "small"),
-    "imposed": Column("money", "Imposed ({cur})", "small"),
-    "value_x": Column("money", "Amount ({cur})", "small", "In the display currency, as imposed or standing (sidebar)."),
-    "standing_x": Column("money", "Standing ({cur})", "small", "After the latest court rulings."),
-    "standing": Column("money", "Standing ({cur})", "small", "After the latest court rulings."),
-    "paid_x": Column("money", "Paid ({cur})", "small", "Known paid; unknown where no source says."),
-    "paid_known": Column("money", "Known paid ({cur})", "small"),
-    "collected": Column("money", "Known collected ({cur})", "small"),
-    "known_standing": Column("money", "Standing where payment known ({cur})", "small"),
-    "median": Column("money", "Median ({cur})", "small"),
-    "value_per_m": Column("money", "{cur} per million people", "small"),
+    "imposed_x": Column("money", "Imposed ({cur})", 112),
+    "imposed": Column("money", "Imposed ({cur})", 112),
+    "value_x": Column("money", "Amount ({cur})", 112, "In the display currency, as imposed or standing (sidebar)."),
+    "standing_x": Column("money", "Standing ({cur})", 112, "After the latest court rulings."),
+    "standing": Column("money", "Standing ({cur})", 112, "After the latest court rulings."),
+    "paid_x": Column("money", "Paid ({cur})", 112, "Known paid; unknown where no source says."),
+    "paid_known": Column("money", "Known paid ({cur})", 112),
+    "collected": Column("money", "Known collected ({cur})", 112),
+    "known_standing": Column("money", "Standing where payment known ({cur})", 112),
+    "median": Column("money", "Median ({cur})", 112),
+    "value_per_m": Column("money", "{cur} per million people", 112),
     "fines_per_m": Column("ratio", "Fines per million people", "small"),
     "population": Column("count", "Population", "small"),
     "fines": Column("count", "Fines", "small"),
@@ -111,6 +111,8 @@ def show(frame: pd.DataFrame, key: str, currency: str, alt: str, columns: list[s
     columns = [c for c in columns if c in frame.columns]
     overrides = kwargs.pop("column_config", None)
     widths = kwargs.pop("widths", None)
+    if str(st.query_params.get(P.PRESENT, "")).lower() in ("1", "true", "yes"):
+        kwargs.setdefault("row_height", 46)  # presentation mode: rows that read from the back of a room
     return st.dataframe(
         frame[columns],
         hide_index=True,
@@ -190,6 +192,15 @@ def fines_frame(rows: pd.DataFrame) -> pd.DataFrame:
     )
     if "articles" not in out:
         out["articles"] = None
+    # a decision without a fine, or a proposed one, has no amount to show as money imposed or standing
+    not_money = ~out["decision_type"].isin(schema.MONEY_DECISION_TYPES)
+    if not_money.any():
+        out["as_decided"] = out["as_decided"].astype(object)
+        out.loc[not_money, "as_decided"] = [
+            f"{a} proposed" if t == "notice_of_intent" and a else "no fine"
+            for a, t in zip(out.loc[not_money, "as_decided"], out.loc[not_money, "decision_type"])
+        ]
+        out.loc[not_money, ["value_x", "standing_x", "paid_x"]] = float("nan")
     return out.sort_values(["value_x", "decision_date"], ascending=[False, False], kind="stable", na_position="last")
 
 

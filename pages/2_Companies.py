@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -83,6 +85,7 @@ if company:
             f"Every decision about {company}",
             columns=["decided", "country_name", "authority_short", "decision_type_label", "as_decided", "standing_x",
                      "appeal", "payment", "paid_x", "source", "notes"],
+            widths=tables.FINES_WIDTHS,
         )
         lanes = metrics.lifecycle(profile, ctx.events)
         fig = figures.swimlanes(lanes, f"{company}: each decision's lifecycle", ctx.source_line())
@@ -122,7 +125,7 @@ log = charts.scale_control()
 
 def _bar_opens_profile(chart_key: str) -> None:
     points = (st.session_state.get(chart_key) or {}).get("selection", {}).get("points", [])
-    names = [p.get("customdata") for p in points if isinstance(p.get("customdata"), str)]
+    names = [html.unescape(p["customdata"]) for p in points if isinstance(p.get("customdata"), str)]
     if names:
         st.session_state[P.COMPANY] = names[0]
 
