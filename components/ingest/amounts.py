@@ -295,7 +295,7 @@ def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
     return {"amount": np.where(ok, numbers, np.nan), "cell": cell_cur, "error": error, "not_fine": not_fine}
 
 
-CURRENCY_SOURCES: Final = ("", "cell", "column", "header", "symbol+country", "symbol", "country")
+CURRENCY_SOURCES: Final = ("", "cell", "column", "header", "symbol+country", "symbol", "country", "given")
 
 
 def _factor(values: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -343,6 +343,7 @@ def _amounts_core(
     currency_col: pd.Series | None,
     dates: np.ndarray | pd.Series | None,
     header_currency: str | None,
+    given_currency: str | None = None,
 ) -> _Amounts:
     n = len(series)
     codes, uniq = _uniques(series)
@@ -379,6 +380,8 @@ def _amounts_core(
         extra_msg.append(msg_u[col_codes[pos]])
         take(col_id != 0, col_id, "column")
     no_sign = finite & (kind == 0) & (cell_id == 0)
+    if given_currency:
+        take(no_sign, vocab.setdefault(given_currency, len(vocab)), "given")
     if header_currency:
         take(no_sign, vocab.setdefault(header_currency, len(vocab)), "header")
     krona_id = _vocab_ids(np.array([KRONA_BY_COUNTRY.get(c, "") for c in cc_u], dtype=object), vocab)[cc_codes]

@@ -57,7 +57,7 @@ def _header_currency(header: str) -> str | None:
         return "EUR"
     if "£" in header:
         return "GBP"
-    words = fold(header).split()
+    words = header_words(header).split()
     found = {_HEADER_CURRENCY[w] for w in words if w in _HEADER_CURRENCY}
     return found.pop() if len(found) == 1 else None
 
@@ -72,7 +72,7 @@ _KEYWORD_RULES: Final = (
     ("standing_amount", r"\b(standing|after appeal|final|reduced)\b.*\b(amount|fine)\b"),
     ("announced_date", r"\b(announce\w*|publi\w*)\b"),
     ("status_checked", r"\bchecked\b"),
-    ("decision_date", r"\bdate\b"),
+    ("decision_date", r"\bdate\b|\bdated\b"),
     ("currency", r"\b(currency|ccy)\b"),
     ("amount", r"\b(fine|amount|penalty|sanction)\b"),
     ("controller_country", r"\b(controller|company|hq|home)\b.*\bcountry\b"),
@@ -86,21 +86,29 @@ _KEYWORD_RULES: Final = (
 )
 
 
-def suggest_mapping(headers: Sequence[str], sample: pd.DataFrame | None = None) -> dict[str, str]:
-    """{canonical field: header} from the headers alone (and, if given, a few rows to break ties).
+def header_words(header: str) -> str:
+    """A header folded after splitting camelCase ("articleViolated", "fineEUR") into words."""
+    split = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", str(header))
+    return fold(split)
 
-    Exact synonyms (case, space, accent and punctuation insensitive) win over keyword guesses;
-    each field takes the first header that fits, and each header serves one field.
-    """
+
+def _synonym(header: str) -> str | None:
+    for key in (fold(header), _header_key(header), header_words(header), _header_key(header_words(header))):
+        if key in _SYNONYM_INDEX:
+            return _SYNONYM_INDEX[key]
+    return None
+
+
+def _by_name(headers: Sequence[str], sample: pd.DataFrame | None) -> dict[str, str]:
+    """Exact synonyms first, then the "name" rule, then keyword guesses; one header per field."""
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for header in headers:
-        key = fold(header)
-        f = _SYNONYM_INDEX.get(key) or _SYNONYM_INDEX.get(_header_key(header))
+        f = _synonym(header)
         if f and f not in mapping and header not in used:
             mapping[f] = header
             used.add(header)
-    folded = {h: fold(h) for h in headers}
+    folded = {h: header_words(h) for h in headers}
     # privacyaffairs / TidyTuesday: "name" is the country, "controller" the company.
     if "name" in folded.values():
         name_header = next(h for h in headers if folded[h] == "name")
@@ -122,6 +130,39 @@ def suggest_mapping(headers: Sequence[str], sample: pd.DataFrame | None = None) 
     return mapping
 
 
+def suggest_mapping(headers: Sequence[str], sample: pd.DataFrame | None = None) -> dict[str, str]:
+    """{canonical field: header} from the headers, then checked against a sample of the values.
+
+    Exact synonyms (case, space, accent, punctuation and camelCase insensitive) win over keyword
+    guesses; each header serves one field. With a sample, the required fields (decision date,
+    country, amount) go to the column whose values parse best (`scoring`), so a Yes/No flag
+    headed "date" loses to a year column.
+    """
+    mapping = _by_name(headers, sample)
+    if sample is not None and len(sample):
+        from components.ingest import scoring
+
+        mapping = scoring.rechoose(headers, sample, mapping)
+    return mapping
+
+
+def fuzzy_suggestions(headers: Sequence[str], mapping: Mapping[str, str], cutoff: float = 85.0) -> dict[str, str]:
+    """{header: field} for unmapped headers close to a known synonym: only shown, never applied."""
+    from rapidfuzz import fuzz, process
+
+    used = set(mapping.values())
+    names = list(_SYNONYM_INDEX)
+    out: dict[str, str] = {}
+    for header in headers:
+        key = header_words(header)
+        if header in used or len(key) < 4:
+            continue
+        hit = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if hit is not None and _SYNONYM_INDEX[hit[0]] not in mapping:
+            out[header] = _SYNONYM_INDEX[hit[0]]
+    return out
+
+
 def _looks_like_countries(sample: pd.DataFrame | None, header: str, folded: Mapping[str, str]) -> bool:
     if sample is not None and header in sample.columns:
         values = [v for v in sample[header].head(50).tolist() if isinstance(v, str) and v.strip()]
@@ -130,3 +171,29 @@ def _looks_like_countries(sample: pd.DataFrame | None, header: str, folded: Mapp
             return hits >= 0.8 * len(values)
     # no rows to look at: the tracker layout says so
     return "controller" in folded.values() and ("price" in folded.values() or "picture" in folded.values())
+
+
+#: Column sets of trackers that list every fine in euro, without a currency column.
+EURO_LAYOUTS: Final = (
+    ({"picture", "name", "price"}, "privacyaffairs/TidyTuesday layout: 'price' is in euro"),
+    ({"etid"}, "CMS Enforcement Tracker layout: fines are listed in euro"),
+)
+
+
+def layout_currency(headers: Sequence[str], amount_header: str) -> tuple[str | None, str | None]:
+    """(currency, why) when the amount's heading or the file's layout says the amounts are in one currency.
+
+    "Fine (EUR)", "amount_eur", "fineEUR" and "Fine [€]" name it; a `price` column is a tracker's
+    euro figure; a tracker's known column set says euro. Else (None, None): the currency comes
+    from each row's country, and the report says so up front.
+    """
+    named = _header_currency(amount_header)
+    if named:
+        return named, f"the heading '{amount_header}' names {named}"
+    words = {header_words(h) for h in headers}
+    if header_words(amount_header) == "price":
+        return "EUR", "a 'price' column: trackers that use it list fines in euro"
+    for columns, why in EURO_LAYOUTS:
+        if columns <= words:
+            return "EUR", why
+    return None, None

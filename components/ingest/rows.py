@@ -16,7 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from components import countries, schema
+from components import schema
+from components.ingest import classify, places
 from components.ingest.amounts import CURRENCY_SOURCES, _amounts_core
 from components.ingest.common import (
     _NULL,
@@ -42,7 +43,7 @@ from components.ingest.common import (
     fold,
 )
 from components.ingest.dates import _Dates, _dates_core
-from components.ingest.headers import _header_currency, suggest_mapping
+from components.ingest.headers import _header_currency, layout_currency, suggest_mapping
 from components.ingest.reading import RawTable, _nonblank, read_table
 from components.ingest.report import IngestResult
 
@@ -176,13 +177,18 @@ def ingest(
     date_order: str | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    currency: str | None = None,
+    sheet: str | None = None,
 ) -> IngestResult:
     """Read a fines file and account for every row: accepted (canonical), rejected, or not a fine.
 
     `mapping` ({canonical field: header}) overrides the headers' suggested mapping; a field
     mapped to "" or None is left unmapped. `date_order` ("day-first"/"month-first") overrides the
-    per-column evidence. Raises IngestError (one-line message) only when the file cannot be read.
+    per-column evidence. `currency` (ISO 4217) is the currency of every amount that does not
+    write its own (a file-wide answer to "amounts in this file are in"); `sheet` names the XLSX
+    sheet to read. Raises IngestError (one-line message) only when the file cannot be read.
     """
+    given = _given_currency(currency)
 
     def step(frac: float, what: str) -> None:
         if progress is not None:
@@ -196,9 +202,10 @@ def ingest(
         max_columns=max_columns,
         max_bytes=max_bytes,
         max_cell_chars=max_cell_chars,
+        sheet=sheet,
     )
     try:
-        return _ingest_table(raw, mapping, date_order, today, step)
+        return _ingest_table(raw, mapping, date_order, today, step, given)
     except IngestError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, pa.ArrowException) as exc:  # pragma: no cover
@@ -211,11 +218,12 @@ def _ingest_table(
     date_order: str | None,
     today: dt.date | None,
     step: Callable[[float, str], None],
+    given_currency: str | None = None,
 ) -> IngestResult:
     frame = raw.frame
     n = len(frame)
     today = today or dt.datetime.now(dt.UTC).date()
-    mapping = _resolve_mapping(raw.headers, frame.head(50), explicit)
+    mapping = _resolve_mapping(raw.headers, frame.head(200), explicit)
     missing = [f for f in REQUIRED_FIELDS if f not in mapping]
     if missing:
         names = {"amount": "the amount", "country": "the country", "decision_date": "the decision date"}
@@ -269,8 +277,7 @@ def _ingest_table(
 
     step(0.2, "countries")
     cc = col("country")
-    iso_s, aliases = countries.normalise_series(pd.Series(cc.text, dtype=object))
-    iso_u = iso_s.astype(object).where(iso_s.notna(), "").to_numpy(dtype=object)
+    iso_u, aliases = places.normalise(cc.text)
     blank_country_u = cc.blank_u()
     bad_country_u = ~blank_country_u & (iso_u == "")
     # the amount parser wants ISO codes per row: a categorical over the distinct ISO codes costs nothing
@@ -292,14 +299,11 @@ def _ingest_table(
 
     step(0.45, "amounts")
     amount_header = mapping["amount"]
-    header_cur = _header_currency(amount_header)
-    header_note = None
-    folded_headers = {fold(h) for h in raw.headers}
-    if header_cur is None and fold(amount_header) == "price" and {"article violated", "controller"} <= folded_headers:
-        header_cur = "EUR"
-        header_note = "privacyaffairs/TidyTuesday layout: 'price' is in euro"
+    header_cur, header_note = layout_currency(raw.headers, amount_header)
     currency_series = frame[mapping["currency"]] if "currency" in mapping else None
-    am = _amounts_core(frame[amount_header], iso_rows, currency_series, dates_arr, header_cur)
+    am = _amounts_core(frame[amount_header], iso_rows, currency_series, dates_arr, header_cur, given_currency)
+    implausible = np.isfinite(am.amount) & (am.amount > places.plausible_bound(am.vocab)[am.cur])
+    court_nf, court_msg = _court_rows(mapping, col, n)
 
     step(0.55, "sorting rows")
     idc = cols["fine_id"] = _Col(frame[mapping["fine_id"]] if "fine_id" in mapping else None, n, exact=True)
@@ -322,7 +326,9 @@ def _ingest_table(
         _when(tnf, type_msg),
         _spread(anf, am.not_fine_u, am.codes),
     )
-    is_not_fine = tnf | anf
+    cnf = court_nf & live0 & ~tnf & ~anf
+    not_fine_reason = pc.coalesce(not_fine_reason, _when(cnf, court_msg))
+    is_not_fine = tnf | anf | cnf
     live = live0 & ~is_not_fine
     dup_pos = np.flatnonzero(dup & live)
     dup_ids = _np(pc.take(idc.uniq, pa.array(idc.codes[dup_pos]))) if len(dup_pos) else []
@@ -341,6 +347,7 @@ def _ingest_table(
         _sparse(n, problem_pos, np.array([raw.problems[p + 1] for p in problem_pos], dtype=object)),
         _when(empty & ~read_problem, "empty row"),
         _spread(live & amount_err_u[am.codes], am.error_u, am.codes),
+        _when(live & implausible, "implausible amount; two numbers run together?"),
         _sparse(n, am.extra_pos[extra_live], am.extra_msg[extra_live]),
         _when(live & blank_country_u[cc.codes], "no country"),
         cc.spread(live & bad_country_u[cc.codes], country_msg_u),
@@ -387,7 +394,7 @@ def _ingest_table(
             pa.array(clash), pc.binary_join_element_wise(generated, pa.scalar("-generated", _STR), pa.scalar("", _STR)), generated
         )
         fine_id = pc.if_else(pa.array(gen), generated, fine_id)
-    country_names = np.array([f"Unnamed authority ({countries.name(c)})" if c else "" for c in iso_u], dtype=object)
+    country_names = np.array([f"Unnamed authority ({places.country_name(c)})" if c else "" for c in iso_u], dtype=object)
     ac = col("authority")
     no_auth = ac.blank_u()[ac.codes[idx]]
     authority = pc.if_else(pa.array(no_auth), cc.take(country_names, idx), ac.rows(idx))
@@ -415,8 +422,8 @@ def _ingest_table(
     controller_country = pa.nulls(k, _STR)
     if "controller_country" in mapping:
         hc = col("controller_country")
-        h_iso, _ = countries.normalise_series(pd.Series(hc.text, dtype=object))
-        h_u = h_iso.astype(object).where(h_iso.notna(), None).to_numpy(dtype=object)
+        h_iso, _ = places.normalise(hc.text)
+        h_u = np.where(h_iso == "", None, h_iso).astype(object)
         controller_country = hc.take(h_u, idx)
         unknown_u = ~hc.blank_u() & pd.isna(h_u)
         note_u(hc, hc.messages(unknown_u, lambda v: f"controller country '{_short(v)}' not recognised"))
@@ -530,6 +537,7 @@ def _ingest_table(
             "status_checked": pd.Series(extra_out.get("status_checked", nat), index=index, dtype="datetime64[ns]"),
             "source_url": series(url),
             "notes": series(notes_arr),
+            "date_precision": pd.Series(np.where(prec == "", "day", prec).astype(object), index=index, dtype=object),
         },
         index=index,
     )
@@ -558,6 +566,11 @@ def _ingest_table(
         "currency_sources": {CURRENCY_SOURCES[i]: int(c) for i, c in enumerate(src_counts) if c and i},
         "header_currency": header_cur,
         "country_aliases": aliases,
+        "currency_from_country": int(src_counts[CURRENCY_SOURCES.index("country")]),
+        "currency_given": given_currency,
+        "text_cleaned_cells": raw.cleaned_cells,
+        "sheet": raw.sheet,
+        "sheets": raw.sheets,
         "placeholder_dates": int(dc.placeholder[dc.codes].sum()),
         "future_dates": int(dc.future[dc.codes].sum()),
         "year_only_dates": int((prec == "year").sum()),
@@ -649,3 +662,30 @@ def _validate(accepted: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
             failed.setdefault(int(r), why)
         keep = accepted.drop(index=list(failed))
         return schema.UPLOAD_FINES_SCHEMA.validate(keep), failed
+
+
+def _given_currency(currency: str | None) -> str | None:
+    """A file-wide currency as ISO 4217, checked; None when not given."""
+    if currency is None or not str(currency).strip():
+        return None
+    code = str(currency).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise IngestError(f"'{_short(currency)}' is not a currency code; give one such as EUR, GBP or PLN.")
+    return code
+
+
+def _court_rows(mapping: Mapping[str, str], col: Callable[[str], _Col], n: int) -> tuple[np.ndarray, pa.Array]:
+    """Rows decided by a court, or awarding damages, or ruling on an appeal: (mask, reason per row)."""
+    if "authority" not in mapping and "type" not in mapping and "decision_type" not in mapping:
+        return np.zeros(n, dtype=bool), pa.nulls(n, _STR)
+    who = col("authority")
+    kind_field = "type" if "type" in mapping else "decision_type"
+    kind = col(kind_field)
+    # one verdict per distinct (authority, type) pair
+    pair = who.codes * (len(kind.uniq) + 1) + kind.codes
+    uniq_pair, inverse = np.unique(pair, return_inverse=True)
+    a_u = who.text[uniq_pair // (len(kind.uniq) + 1)]
+    k_u = kind.text[uniq_pair % (len(kind.uniq) + 1)]
+    why_u = classify.reasons(a_u, k_u)
+    mask = ~pd.isna(why_u)[inverse]
+    return mask, _spread(mask, why_u, inverse)
