@@ -389,9 +389,17 @@ def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         placeholder="All countries",
     )
     company = bound(st.text_input, "Company", key=P.COMPANY_SEARCH, kind="text", placeholder="e.g. Clearview", max_chars=200)
-    sectors = sorted(s for s in base["sector"].dropna().unique() if s)
+    sector_label = lambda s: schema.SECTOR_LABELS.get(s, s)  # noqa: E731 - uploads keep their own wording
+    sectors = sorted((s for s in base["sector"].dropna().unique() if s), key=sector_label)
     chosen_sectors = bound(
-        st.multiselect, "Sector", sectors, options=sectors, kind="multi", key=P.SECTORS, placeholder="All sectors"
+        st.multiselect,
+        "Sector",
+        sectors,
+        options=sectors,
+        kind="multi",
+        format_func=sector_label,
+        key=P.SECTORS,
+        placeholder="All sectors",
     )
     appeal = bound(
         st.multiselect,

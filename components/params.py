@@ -55,7 +55,7 @@ PARAMS: Final[tuple[Param, ...]] = (
     Param(DATE_TO, "global", "Last decision date shown (ISO date)", "2024-12-31"),
     Param(COUNTRIES, "global", "Fining authorities' countries, as labelled (name and ISO-2), repeatable", "Ireland (IE)"),
     Param(COMPANY_SEARCH, "global", "Company name contains (case-insensitive)", "clearview"),
-    Param(SECTORS, "global", "Sectors as listed in the filter, repeatable", "social media"),
+    Param(SECTORS, "global", "Sectors as listed in the filter, repeatable", "Technology and online platforms"),
     Param(APPEAL, "global", "Appeal statuses as labelled, repeatable", "Appeal pending"),
     Param(PAYMENT, "global", "Payment statuses as labelled, repeatable", "Unpaid"),
     Param(

@@ -68,8 +68,83 @@ EVENT_OUTCOMES: Final = (
     "remitted",
     "pending",
     "dismissed",  # an appeal or application dismissed on procedure
+    "early_payment",  # Spain and others: reduced for prompt payment or admission (not a court)
     "",
 )
+
+#: How much of decision_date is known: a year-only date is stored as 1 January and shown as the year.
+DATE_PRECISIONS: Final = ("day", "month", "year")
+
+#: The main kind of infringement, in the spirit of the public trackers' categories.
+VIOLATIONS: Final = (
+    "insufficient_legal_basis",
+    "insufficient_security",
+    "information_obligations",
+    "data_subject_rights",
+    "consent_cookies",
+    "general_principles",
+    "data_protection_officer",
+    "cooperation_with_authority",
+    "data_retention",
+    "other",
+)
+VIOLATION_LABELS: Final = {
+    "insufficient_legal_basis": "Insufficient legal basis",
+    "insufficient_security": "Insufficient security",
+    "information_obligations": "Information obligations",
+    "data_subject_rights": "Data subject rights",
+    "consent_cookies": "Consent / cookies",
+    "general_principles": "General principles",
+    "data_protection_officer": "Data protection officer",
+    "cooperation_with_authority": "Cooperation with the authority",
+    "data_retention": "Data retention",
+    "other": "Other",
+}
+
+#: The controlled sector vocabulary of the bundled data (the original wording is kept in notes).
+SECTORS: Final = (
+    "technology",
+    "telecommunications",
+    "finance_insurance",
+    "retail_ecommerce",
+    "health",
+    "public_sector",
+    "education",
+    "energy_utilities",
+    "transport_logistics",
+    "hospitality_leisure",
+    "media_marketing",
+    "real_estate",
+    "employment",
+    "industry_manufacturing",
+    "political_nonprofit",
+    "professional_services",
+    "individual",
+    "other",
+)
+SECTOR_LABELS: Final = {
+    "technology": "Technology and online platforms",
+    "telecommunications": "Telecommunications",
+    "finance_insurance": "Finance and insurance",
+    "retail_ecommerce": "Retail and e-commerce",
+    "health": "Health",
+    "public_sector": "Public sector",
+    "education": "Education",
+    "energy_utilities": "Energy and utilities",
+    "transport_logistics": "Transport and logistics",
+    "hospitality_leisure": "Hospitality and leisure",
+    "media_marketing": "Media and marketing",
+    "real_estate": "Real estate",
+    "employment": "Employment and recruitment",
+    "industry_manufacturing": "Industry and manufacturing",
+    "political_nonprofit": "Political and non-profit",
+    "professional_services": "Professional services",
+    "individual": "Private individual",
+    "other": "Other",
+}
+
+#: One GDPR article reference in the normalised `articles` list ("5(1)(f);32").
+ARTICLE_PATTERN: Final = r"[0-9]{1,2}(\([0-9]{1,2}\))?(\([a-z]\))?"
 
 LEGAL_BASES: Final = (
     "GDPR",
@@ -87,14 +162,17 @@ FINE_COLUMNS: Final = (
     "controller",
     "controller_group",
     "controller_country",
+    "group_country",
     "sector",
     "decision_type",
     "decision_date",
+    "date_precision",
     "announced_date",
     "amount",
     "currency",
     "legal_basis",
     "articles",
+    "violation",
     "appeal_status",
     "standing_amount",
     "payment_status",
@@ -158,14 +236,17 @@ FINES_SCHEMA: Final = pa.DataFrameSchema(
         "controller": pa.Column(str, pa.Check.str_length(1, 300)),
         "controller_group": pa.Column(str, pa.Check.str_length(1, 300)),
         "controller_country": pa.Column(str, pa.Check.str_matches(r"^([A-Z]{2}|)$"), nullable=True),
-        "sector": pa.Column(str, nullable=True),
+        "group_country": pa.Column(str, pa.Check.str_matches(r"^([A-Z]{2}|)$"), nullable=True),
+        "sector": pa.Column(str, pa.Check.isin(SECTORS), nullable=True),
         "decision_type": pa.Column(str, pa.Check.isin(DECISION_TYPES)),
         "decision_date": pa.Column("datetime64[ns]", coerce=True),
+        "date_precision": pa.Column(str, pa.Check.isin(DATE_PRECISIONS)),
         "announced_date": pa.Column("datetime64[ns]", nullable=True, coerce=True),
         "amount": pa.Column(float, pa.Check.ge(0), coerce=True),
         "currency": pa.Column(str, pa.Check.str_matches(_ISO4217)),
         "legal_basis": pa.Column(str, pa.Check.isin(LEGAL_BASES)),
-        "articles": pa.Column(str, nullable=True),
+        "articles": pa.Column(str, pa.Check.str_matches(rf"^{ARTICLE_PATTERN}(;{ARTICLE_PATTERN})*$"), nullable=True),
+        "violation": pa.Column(str, pa.Check.isin(VIOLATIONS), nullable=True),
         "appeal_status": pa.Column(str, pa.Check.isin(APPEAL_STATUSES)),
         "standing_amount": _opt_amount(),
         "payment_status": pa.Column(str, pa.Check.isin(PAYMENT_STATUSES)),
@@ -228,9 +309,12 @@ def empty_fines() -> pd.DataFrame:
     return frame
 
 
-#: Uploaded fines may lack a source URL (an analyst's own register); everything else holds.
-UPLOAD_FINES_SCHEMA: Final = FINES_SCHEMA.update_column(
-    "source_url",
-    checks=[pa.Check.str_matches(r"^(https?://[^\s\"'<>]+|)$")],
-    nullable=True,
+#: Uploaded fines may lack a source URL (an analyst's own register) and carry their own sector and
+#: article wording; everything else holds.
+UPLOAD_FINES_SCHEMA: Final = FINES_SCHEMA.update_columns(
+    {
+        "source_url": {"checks": [pa.Check.str_matches(r"^(https?://[^\s\"'<>]+|)$")], "nullable": True},
+        "sector": {"checks": [], "nullable": True},
+        "articles": {"checks": [], "nullable": True},
+    }
 )

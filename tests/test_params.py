@@ -27,7 +27,7 @@ EXPECTED = {
     P.DATE_TO: dt.date(2024, 12, 31),
     P.COUNTRIES: ["IE"],
     P.COMPANY_SEARCH: "clearview",
-    P.SECTORS: ["social media"],
+    P.SECTORS: ["technology"],
     P.APPEAL: ["pending"],
     P.PAYMENT: ["unpaid"],
     P.DECISION_TYPES: ["no_fine"],

@@ -36,6 +36,7 @@ def _human(result: IngestResult, summary: dict[str, Any]) -> str:
             f"rows read: {result.rows_read:,}   accepted: {len(result.accepted):,}   "
             f"rejected: {len(result.rejected):,}   not fines: {len(result.not_fines):,}"
         ),
+        result.currency_line(),
         (
             f"read as {result.choices.get('format')}, encoding {result.choices.get('encoding')}, "
             f"delimiter {result.choices.get('delimiter')}"
@@ -68,9 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--to", help="also total the accepted amounts in this currency (decision-date ECB rates)")
     parser.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER", help="map a column explicitly (repeatable)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--currency", help="the currency of every amount that does not write its own (e.g. EUR)")
+    parser.add_argument("--sheet", help="XLSX: the sheet to read (default: the first visible sheet with a header)")
     args = parser.parse_args(argv)
     try:
-        result = ingest(args.file, mapping=_parse_map(args.map))
+        result = ingest(args.file, mapping=_parse_map(args.map), currency=args.currency, sheet=args.sheet)
         summary = result.summary(to=args.to)
     except IngestError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -79,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(summary, ensure_ascii=False, default=str))
+        print(json.dumps(summary, ensure_ascii=False, default=str, allow_nan=False))
     else:
         print(_human(result, summary))
     return 0

@@ -32,11 +32,19 @@ DELIMITER_NAMES: Final = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pip
 #: Fields a file must provide (by header or explicit mapping) to be read as fines at all.
 REQUIRED_FIELDS: Final = ("amount", "country", "decision_date")
 #: Mappable fields: the canonical columns plus `type` (a tracker's "Type": reprimand, fine, ...).
-MAPPABLE_FIELDS: Final = tuple(c for c in schema.FINE_COLUMNS) + ("type",)
+MAPPABLE_FIELDS: Final = tuple(c for c in schema.FINE_COLUMNS if c != "date_precision") + ("type",)
 
 
 class IngestError(ValueError):
-    """The file cannot be read at all. The message is one line a person understands."""
+    """The file cannot be read at all. The message is one line a person understands.
+
+    When the file was read but could not be imported (no amount column, say), `headers` and
+    `suggested` hold its headers and the suggested mapping, so a page need not read it again.
+    """
+
+    headers: list[str] | None = None
+    suggested: dict[str, str] | None = None
+    sheets: list[str] | None = None
 
 
 def fold(text: str) -> str:

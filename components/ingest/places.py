@@ -119,9 +119,7 @@ def country_currency(iso2: pd.Series | np.ndarray, dates: pd.Series | np.ndarray
 
 
 #: The EU's official languages (ISO 639-1) whose country names are read.
-EU_LANGUAGES: Final = (
-    "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split()
-)
+EU_LANGUAGES: Final = "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split()
 #: Kosovo is not in ISO 3166; XK is the code the EU and the ECB use.
 KOSOVO: Final = {"xk": "XK", "xkx": "XK", "kosovo": "XK", "kosova": "XK", "kosove": "XK", "косово": "XK", "κοσσυφοπεδιο": "XK"}
 

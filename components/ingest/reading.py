@@ -9,10 +9,11 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from components.ingest import hygiene
 from components.ingest.common import (
     DELIMITERS,
     MAX_BYTES,
@@ -54,6 +56,11 @@ class RawTable:
     problems: dict[int, str] = field(default_factory=dict)
     #: per row: does any cell hold something (computed once while reading)
     nonblank: np.ndarray | None = None
+    #: text cells from which control or bidi-override characters were removed
+    cleaned_cells: int = 0
+    #: XLSX: the sheet read, and every sheet's name
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
 
 
 def _limit_error(what: str, n: int, limit: int, unit: str) -> IngestError:
@@ -102,29 +109,75 @@ def _sniff_encoding(data: bytes) -> tuple[str, bool]:
         return _guess_legacy(data, exc.start), True
 
 
-def _guess_legacy(data: bytes, around: int) -> str:
-    """A single-byte encoding for text that is not UTF-8: cp1252 unless the bytes say cp1250.
+#: Single-byte code pages a register may be saved in: Western, Central European, Cyrillic, Greek, Baltic.
+LEGACY_ENCODINGS: Final = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1257")
+#: Letters (lower case) that each Latin code page's languages use; others count against it.
+_LATIN_LETTERS: Final = {
+    "cp1252": set("àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßœšž"),
+    "cp1250": set("ąćęłńóśźżčďěňřšťůžáéíýúőűöüäôĺľŕşţăâî"),
+    "cp1257": set("ąčęėįšųūžāēģīķļņōŗõäöüåæøéóśźżćńł"),
+}
+_WORD = re.compile(r"[^\W\d_]+")
 
-    charset-normalizer guesses poorly on short tables (it read a French/Spanish register as
-    cp1250), so the choice is made on evidence: a byte that one encoding decodes to a symbol
-    wedged against letters ("Wroc³aw", "£ódŸ") counts against that encoding.
+
+def _plausibility(text: str, encoding: str) -> int:
+    """How much a decoding reads like text: words in one script, with letters its languages use."""
+    score = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if word.isascii():
+            continue
+        odd = [ch for ch in word if not ch.isascii()]
+        scripts = {unicodedata.name(ch, "?").split()[0] for ch in word if ch.isalpha()}
+        if len(scripts) > 1:
+            score -= 3 * len(odd)  # "Ð¡Ð¾Ñ„Ð¸Ñ": Latin mixed with symbols and letters of another script
+        elif scripts <= {"CYRILLIC", "GREEK"}:
+            score += len(word) if encoding in ("cp1251", "cp1253") else -len(word)
+        elif len(word) >= 3 and len(odd) > len(word) / 2:
+            score -= 3 * len(odd)  # a Latin word of mostly accented letters is another script misread
+        else:
+            known = _LATIN_LETTERS.get(encoding, set())
+            score += sum(1 if ch.lower() in known else -2 for ch in odd)
+    return score
+
+
+def _wedged(text: str) -> int:
+    """Symbols wedged against letters ("Wroc³aw", "£ódŸ") and undecodable bytes: each counts against."""
+    bad = 0
+    for m in re.finditer(r"[^\x00-\x7f]", text):
+        ch = m.group()
+        if ch.isalpha() or ch in "€£$¥§°«»–—‘’“”„•…·":
+            continue
+        i = m.start()
+        near = text[max(0, i - 1) : i] + text[i + 1 : i + 2]
+        if ch == "\ufffd" or any(c.isalpha() for c in near):
+            bad += 1
+    return bad
+
+
+def _guess_legacy(data: bytes, around: int) -> str:
+    """A single-byte encoding for text that is not UTF-8, chosen on evidence among LEGACY_ENCODINGS.
+
+    Each decoding is scored by how much it reads like text (`_plausibility`) less 4 per symbol
+    wedged against letters. Cyrillic and Greek (cp1251 and cp1253 both decode either as
+    letters) are then told apart by charset-normalizer, which is good at that and poor at
+    telling Latin code pages apart on short tables; cp1252 wins a tie.
     """
     lo = max(0, around - SAMPLE_BYTES // 2)
     window = data[lo : lo + SAMPLE_BYTES]
-    penalty = {}
-    for enc in ("cp1252", "cp1250"):
+    scores = {}
+    for enc in LEGACY_ENCODINGS:
         text = window.decode(enc, errors="replace")
-        bad = 0
-        for m in re.finditer(r"[^\x00-\x7f]", text):
-            ch = m.group()
-            if ch.isalpha() or ch in "€£$¥§°«»–—‘’“”„•…·":
-                continue
-            i = m.start()
-            near = text[max(0, i - 1) : i] + text[i + 1 : i + 2]
-            if ch == "\ufffd" or any(c.isalpha() for c in near):
-                bad += 1
-        penalty[enc] = bad
-    return "cp1250" if penalty["cp1250"] < penalty["cp1252"] else "cp1252"
+        scores[enc] = _plausibility(text, enc) - 4 * _wedged(text)
+    best = max(scores.values())
+    tied = [enc for enc in LEGACY_ENCODINGS if scores[enc] == best]
+    if len(tied) > 1 and set(tied) <= {"cp1251", "cp1253"}:
+        from charset_normalizer import from_bytes
+
+        match = from_bytes(window, cp_isolation=tied).best()
+        if match is not None and match.encoding in tied:
+            return match.encoding
+    return tied[0]
 
 
 def _decode_all(data: bytes, encoding: str) -> tuple[str, str]:
@@ -279,15 +332,41 @@ def read_table(
     max_columns: int = MAX_COLUMNS,
     max_bytes: int = MAX_BYTES,
     max_cell_chars: int = MAX_CELL_CHARS,
+    sheet: str | None = None,
 ) -> RawTable:
-    """Read a CSV, TSV or XLSX file (path or bytes) into strings, sniffing encoding and delimiter."""
+    """Read a CSV, TSV or XLSX file (path or bytes) into strings, sniffing encoding and delimiter.
+
+    Every text cell and header is cleaned of control and bidi-override characters (`hygiene`).
+    """
     data, name = _load(source, max_bytes)
     filename = filename or name or ""
     suffix = Path(filename).suffix.lower()
-    if data.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(data, max_rows=max_rows, max_columns=max_columns, max_cell_chars=max_cell_chars)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
+        if "EncryptedPackage".encode("utf-16-le") in data[: 1 << 20] or b"EncryptedPackage" in data[: 1 << 20]:
+            raise IngestError(
+                "This spreadsheet is encrypted (password-protected); save a copy without a password and upload that."
+            )
         raise IngestError("This is an old Excel .xls file; save it as .xlsx or CSV and upload that.")
+    if data.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
+        raw = _read_xlsx(data, max_rows=max_rows, max_columns=max_columns, max_cell_chars=max_cell_chars, sheet=sheet)
+    else:
+        raw = _read_text(data, suffix, max_rows=max_rows, max_columns=max_columns, max_cell_chars=max_cell_chars)
+    return _scrubbed(raw)
+
+
+def _scrubbed(raw: RawTable) -> RawTable:
+    frame, changed = hygiene.scrub(raw.frame)
+    headers = [hygiene.clean_text(h) for h in raw.headers]
+    if headers != raw.headers:
+        headers = _dedupe_headers(headers)
+        frame = frame.set_axis(headers, axis=1)
+        changed += 1
+    raw.frame, raw.headers, raw.cleaned_cells = frame, headers, changed
+    return raw
+
+
+def _read_text(data: bytes, suffix: str, *, max_rows: int, max_columns: int, max_cell_chars: int) -> RawTable:
+    """A CSV or TSV file's bytes to a table of strings."""
     if data.startswith(b"%PDF"):
         raise IngestError("This is a PDF, not a table; expected CSV, TSV or XLSX.")
     if not data[:SAMPLE_BYTES].strip() and not data.strip():

@@ -5,6 +5,7 @@ Pure: no streamlit.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ class IngestResult:
     def summary(self, to: str | None = None) -> dict[str, Any]:
         """A JSON-ready account of the import (what the CLI prints with --json)."""
         out: dict[str, Any] = {
+            "currency_from_country": self.currency_from_country,
             "rows_read": self.rows_read,
             "rows_accepted": len(self.accepted),
             "rows_rejected": len(self.rejected),
@@ -57,4 +59,34 @@ class IngestResult:
             out["to"] = to.upper()
             out["total_converted"] = float(np.nansum(value))
             out["not_converted"] = int(np.isnan(value).sum())
-        return out
+        return json_safe(out)
+
+    @property
+    def currency_from_country(self) -> int:
+        """Accepted rows whose currency was taken from their country (no currency column, marker or answer)."""
+        return int(self.choices.get("currency_sources", {}).get("country", 0))
+
+    def currency_line(self) -> str:
+        """The report's first line about currency: how many amounts took their country's currency."""
+        n, k = self.currency_from_country, len(self.accepted)
+        if not k:
+            return "currency: no accepted rows"
+        if not n:
+            return "currency: every accepted amount says its currency (cell, column, heading or the answer given)"
+        return (
+            f"currency: {n:,} of {k:,} accepted rows ({n / k:.0%}) took the currency of their country; "
+            "the file names none. If its amounts are all in one currency, say so (--currency EUR)."
+        )
+
+
+def json_safe(value: Any) -> Any:
+    """The value with NaN and infinities as None and numpy scalars as Python numbers: valid JSON."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -43,7 +43,7 @@ from components.ingest.common import (
     fold,
 )
 from components.ingest.dates import _Dates, _dates_core
-from components.ingest.headers import _header_currency, layout_currency, suggest_mapping
+from components.ingest.headers import _header_currency, fuzzy_suggestions, layout_currency, suggest_mapping
 from components.ingest.reading import RawTable, _nonblank, read_table
 from components.ingest.report import IngestResult
 
@@ -206,7 +206,11 @@ def ingest(
     )
     try:
         return _ingest_table(raw, mapping, date_order, today, step, given)
-    except IngestError:
+    except IngestError as exc:
+        # the file was read: keep its headers and the suggested mapping, so it is not read again
+        exc.headers = list(raw.headers)
+        exc.suggested = suggest_mapping(raw.headers, raw.frame.head(200))
+        exc.sheets = list(raw.sheets)
         raise
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, pa.ArrowException) as exc:  # pragma: no cover
         raise IngestError(f"The file could not be processed ({type(exc).__name__}: {_short(exc, 120)}).") from exc
@@ -509,6 +513,9 @@ def _ingest_table(
         vals = col(f).rows(idx)
         return pc.if_else(pc.equal(vals, ""), _NULL, vals)
 
+    group_country = _country_column(mapping, col, "group_country", idx, note_u)
+    violation = _violation_column(mapping, col, idx, note_u)
+
     def series(arr: pa.Array) -> pd.Series:
         return arr.to_pandas().set_axis(index)
 
@@ -522,6 +529,7 @@ def _ingest_table(
             "controller": series(controller),
             "controller_group": series(group),
             "controller_country": series(controller_country),
+            "group_country": series(group_country),
             "sector": series(text_or_null("sector")),
             "decision_type": series(pc.take(pa.array(list(decision_type_u), _STR), pa.array(dtype_code[idx]))),
             "decision_date": pd.Series(acc_dates, index=index, dtype="datetime64[ns]"),
@@ -530,6 +538,7 @@ def _ingest_table(
             "currency": series(pc.take(_arr(am.vocab), pa.array(acc_cur))),
             "legal_basis": series(legal),
             "articles": series(text_or_null("articles")),
+            "violation": series(violation),
             "appeal_status": series(appeal),
             "standing_amount": pd.Series(standing, index=index, dtype="float64"),
             "payment_status": series(payment),
@@ -571,6 +580,8 @@ def _ingest_table(
         "text_cleaned_cells": raw.cleaned_cells,
         "sheet": raw.sheet,
         "sheets": raw.sheets,
+        "headers": list(raw.headers),
+        "suggested_headers": fuzzy_suggestions(raw.headers, mapping),
         "placeholder_dates": int(dc.placeholder[dc.codes].sum()),
         "future_dates": int(dc.future[dc.codes].sum()),
         "year_only_dates": int((prec == "year").sum()),
@@ -689,3 +700,48 @@ def _court_rows(mapping: Mapping[str, str], col: Callable[[str], _Col], n: int) 
     why_u = classify.reasons(a_u, k_u)
     mask = ~pd.isna(why_u)[inverse]
     return mask, _spread(mask, why_u, inverse)
+
+
+def _country_column(mapping: Mapping[str, str], col: Callable[[str], _Col], f: str, idx: np.ndarray, note_u: Any) -> pa.Array:
+    """A mapped country column (a parent's HQ) as ISO-2 on the accepted rows; null where blank or not understood."""
+    if f not in mapping:
+        return pa.nulls(len(idx), _STR)
+    c = col(f)
+    iso, _ = places.normalise(c.text)
+    values = np.where(iso == "", None, iso).astype(object)
+    unknown = ~c.blank_u() & (iso == "")
+    label = f.replace("_", " ")
+    note_u(c, c.messages(unknown, lambda v: f"{label} '{_short(v)}' not recognised"))
+    return c.take(values, idx)
+
+
+#: Written kinds of infringement (trackers' wording) -> the fixed vocabulary of schema.VIOLATIONS.
+_VIOLATION_RULES: Final = (
+    ("insufficient_legal_basis", r"legal basis|lawful|lawfulness|art(icle)? ?6\b"),
+    ("insufficient_security", r"security|technical and organisational|breach|art(icle)? ?32"),
+    ("information_obligations", r"information|transparen|art(icle)? ?1[34]\b"),
+    ("data_subject_rights", r"data subject|right of access|erasure|rights"),
+    ("consent_cookies", r"consent|cookie|marketing|eprivacy"),
+    ("general_principles", r"principle|minimi[sz]ation|art(icle)? ?5\b"),
+    ("data_protection_officer", r"protection officer|\bdpo\b"),
+    ("cooperation_with_authority", r"cooperat|authority|art(icle)? ?31"),
+    ("data_retention", r"retention|storage limitation|kept too long"),
+)
+
+
+def _violation_column(mapping: Mapping[str, str], col: Callable[[str], _Col], idx: np.ndarray, note_u: Any) -> pa.Array:
+    """A mapped violation column read into the fixed vocabulary; what does not fit is "other"."""
+    if "violation" not in mapping:
+        return pa.nulls(len(idx), _STR)
+    c = col("violation")
+    exact = np.array([fold(v).replace(" ", "_") for v in c.text], dtype=object)
+    label_u = np.array(
+        [
+            e
+            if e in schema.VIOLATIONS
+            else next((k for k, rx in _VIOLATION_RULES if re.search(rx, fold(v))), "other" if v else None)
+            for v, e in zip(c.text, exact)
+        ],
+        dtype=object,
+    )
+    return c.take(label_u, idx)
