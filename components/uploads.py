@@ -68,8 +68,20 @@ def store(session: MutableMapping[str, Any], *, token: str, name: str, data: byt
     session.pop(_ERROR, None)
 
 
-def store_failure(session: MutableMapping[str, Any], *, token: str, name: str, data: bytes, error: str) -> None:
-    """Keep a file that could not be imported, with the reason, so its columns can be mapped by hand."""
+def store_failure(
+    session: MutableMapping[str, Any],
+    *,
+    token: str,
+    name: str,
+    data: bytes,
+    error: str,
+    headers: list[str] | None = None,
+    suggested: dict[str, str] | None = None,
+) -> None:
+    """Keep a file that could not be imported, with the reason, so its columns can be mapped by hand.
+
+    `headers` and `suggested` come with the error when the file was read; then it is not read again.
+    """
     from components.ingest import IngestError, read_table, suggest_mapping
 
     clear(session)
@@ -77,6 +89,12 @@ def store_failure(session: MutableMapping[str, Any], *, token: str, name: str, d
     session[UPLOADED_NAME] = name
     session[_DATA] = data
     session[_ERROR] = error
+    if headers is not None:
+        session[_HEADERS] = list(headers)
+        session[_MAPPING] = dict(suggested or {})
+        return
+    if error.startswith(("The file is", "The spreadsheet", "A cell", "This ")):
+        return  # the file could not be read at all: reading it again would fail the same way
     try:
         raw = read_table(data, filename=name)
     except IngestError:

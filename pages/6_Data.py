@@ -47,7 +47,15 @@ def run_import(data: bytes, name: str, token: str, mapping: dict[str, str] | Non
             progress=lambda frac, what: bar.progress(min(max(frac, 0.0), 1.0), text=what.capitalize() + "…"),
         )
     except ingest.IngestError as exc:
-        uploads.store_failure(st.session_state, token=token, name=name, data=data, error=str(exc))
+        uploads.store_failure(
+            st.session_state,
+            token=token,
+            name=name,
+            data=data,
+            error=str(exc),
+            headers=exc.headers,
+            suggested=exc.suggested,
+        )
     else:
         uploads.store(st.session_state, token=token, name=name, data=data, result=result)
     finally:

@@ -51,7 +51,7 @@ def fold(text: str) -> str:
     """Lower case, accents removed, punctuation to spaces: the key headers are matched on."""
     decomposed = unicodedata.normalize("NFKD", str(text))
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", ascii_only.lower()).split())
+    return " ".join(re.sub(r"[\W_]+", " ", ascii_only.lower()).split())
 
 
 def _arrow(values: pd.Series | Sequence[Any] | np.ndarray) -> pa.Array:

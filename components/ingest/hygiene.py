@@ -38,7 +38,7 @@ def scrub(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         count = pc.sum(hit).as_py() or 0
         if count:
             changed += count
-            out[name] = pd.Series(pc.replace_substring_regex(arr, UNSAFE_RE2, "").to_pandas(), index=frame.index)
+            out[name] = pc.replace_substring_regex(arr, UNSAFE_RE2, "").to_pandas().set_axis(frame.index)
     if not out:
         return frame, 0
     frame = frame.copy()

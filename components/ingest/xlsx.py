@@ -1,7 +1,7 @@
 """XLSX: a workbook's sheet to a table of strings, with bounded memory and clear refusals.
 
 Before openpyxl (which parses with defusedxml when installed, as here) sees a part, the
-shared strings and the chosen sheet are streamed through expat in 1 MB pieces and counted:
+shared strings and the chosen sheet are streamed in 1 MB pieces and counted (in C, no parse):
 a cell over the cell limit, too many shared strings or too much text in all refuse the file
 at once, so a crafted workbook cannot make openpyxl build gigabytes of strings. The sheet read
 is the one named, else the first visible sheet with a header row. Formulas without a saved
@@ -16,7 +16,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Final
-from xml.parsers import expat
 
 import pandas as pd
 import pyarrow as pa
@@ -29,8 +28,8 @@ from components.ingest.reading import RawTable, _check_cell_chars, _dedupe_heade
 
 #: At most this many shared strings (a 500,000-row register with four text columns has 2M).
 MAX_SHARED_STRINGS: Final = 3_000_000
-#: At most this many characters of text in the shared strings and the sheet together.
-MAX_TEXT_CHARS: Final = 150_000_000
+#: At most this many bytes of XML in the shared strings and the sheet together.
+MAX_TEXT_CHARS: Final = 600_000_000
 _CHUNK: Final = 1 << 20
 
 
@@ -43,63 +42,51 @@ class _Scan:
     no_value_rows: set[int] = field(default_factory=set)
 
 
-class _Refused(Exception):
-    pass
+_ROW_REF: Final = re.compile(rb'<c\b[^>]*?\br="[A-Z]+(\d+)"')
 
 
 def _scan_part(archive: zipfile.ZipFile, name: str, scan: _Scan, max_cell_chars: int) -> None:
-    """Stream one XML part through expat, counting text; raise IngestError past a bound."""
-    state = {"cell": 0, "row": 0, "formula": False, "value": False}
-    parser = expat.ParserCreate()
+    """Stream one XML part in 1 MB pieces, counting in C (bytes.count, find): raise IngestError past a bound.
 
-    def refuse_doctype(*_: Any) -> None:
-        raise _Refused("The spreadsheet declares a DTD; refused (XLSX files have none).")
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        local = tag.rsplit(":", 1)[-1]
-        if local in ("si", "c"):
-            state["cell"] = 0
-            if local == "si":
-                scan.strings += 1
-                if scan.strings > MAX_SHARED_STRINGS:
-                    raise _Refused(f"The spreadsheet has more than {MAX_SHARED_STRINGS:,} shared strings; refused.")
-            else:
-                state["formula"] = state["value"] = False
-                ref = re.match(r"[A-Z]+(\d+)", attrs.get("r", ""))
-                state["row"] = int(ref.group(1)) if ref else state["row"]
-        elif local == "f":
-            state["formula"] = True
-        elif local == "v":
-            state["value"] = True
-        elif local == "row" and attrs.get("r", "").isdigit():
-            state["row"] = int(attrs["r"])
-
-    def end(tag: str) -> None:
-        if tag.rsplit(":", 1)[-1] == "c" and state["formula"] and not state["value"]:
-            scan.no_value_rows.add(state["row"])
-
-    def text(data: str) -> None:
-        state["cell"] += len(data)
-        scan.chars += len(data)
-        if state["cell"] > max_cell_chars:
-            raise _Refused(f"A cell has more than {max_cell_chars:,} characters; at most {max_cell_chars:,} are read.")
-        if scan.chars > MAX_TEXT_CHARS:
-            raise _Refused(f"The spreadsheet holds more than {MAX_TEXT_CHARS:,} characters of text; refused.")
-
-    parser.StartDoctypeDeclHandler = refuse_doctype
-    parser.EntityDeclHandler = refuse_doctype
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
+    A text run (bytes between two tags) longer than 4 bytes per allowed character is a cell over
+    the limit; `<si` counts shared strings; `</f></c>` is a formula cell with no saved value.
+    """
+    longest_run = 4 * max_cell_chars
+    carry = b""
     try:
         with archive.open(name) as part:
             while chunk := part.read(_CHUNK):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-    except _Refused as exc:
-        raise IngestError(str(exc)) from None
-    except (expat.ExpatError, zipfile.BadZipFile, OSError, ValueError) as exc:
+                buf = carry + chunk
+                scan.strings += chunk.count(b"<si>") + chunk.count(b"<si ")
+                scan.chars += len(chunk)
+                if scan.strings > MAX_SHARED_STRINGS:
+                    raise IngestError(f"The spreadsheet has more than {MAX_SHARED_STRINGS:,} shared strings; refused.")
+                if scan.chars > MAX_TEXT_CHARS:
+                    raise IngestError(f"The spreadsheet holds more than {MAX_TEXT_CHARS / 1e6:,.0f} MB of XML text; refused.")
+                last_tag = buf.rfind(b"<")
+                if (last_tag < 0 and len(buf) > longest_run) or max(map(len, buf.split(b"<"))) > longest_run:
+                    raise IngestError(f"A cell has more than {max_cell_chars:,} characters; at most {max_cell_chars:,} are read.")
+                _formula_rows(buf, scan)
+                carry = buf[last_tag:] if last_tag >= 0 else buf
+                carry = carry[-4096:] if len(carry) > longest_run else carry
+    except IngestError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise IngestError(f"The XLSX spreadsheet cannot be read ({type(exc).__name__}).") from None
+
+
+def _formula_rows(buf: bytes, scan: _Scan) -> None:
+    """Rows holding a formula cell without a saved value: `<f>..</f></c>` with no `<v>` between."""
+    for marker in (b"</f></c>", b"/></c>"):
+        at = buf.find(marker)
+        while at >= 0:
+            start = buf.rfind(b"<c", 0, at)
+            cell = buf[start:at]
+            if b"<f" in cell and b"<v" not in cell:
+                m = _ROW_REF.match(cell)
+                if m:
+                    scan.no_value_rows.add(int(m.group(1)))
+            at = buf.find(marker, at + 1)
 
 
 def _xlsx_cell(value: Any) -> str:
