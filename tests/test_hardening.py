@@ -779,9 +779,9 @@ def _marker_file(marker: str, country: str, amount: str) -> bytes:
 
 def test_two_sessions_never_see_each_other_on_any_page():
     a_mark, b_mark = "SessionAlpha" + uuid.uuid4().hex[:6], "SessionBravo" + uuid.uuid4().hex[:6]
-    # amounts large enough to top every chart and table, so each session's own rows show
-    a = upload(new_session(), "a.csv", _marker_file(a_mark, "France", "9,000,000,000"))
-    b = upload(new_session(), "b.csv", _marker_file(b_mark, "Spain", "8,000,000,000"))
+    # amounts large enough to top every chart and table (under the importer's EUR 2.4bn plausibility bound)
+    a = upload(new_session(), "a.csv", _marker_file(a_mark, "France", "2,300,000,000"))
+    b = upload(new_session(), "b.csv", _marker_file(b_mark, "Spain", "2,200,000,000"))
     shown_own: dict[tuple[str, str], list[bool]] = {}
     # both data choices that use the upload: Merged (the default) and My upload, which each page
     # prepares afresh (so a leak cannot hide behind a session's own memo of its earlier runs)
