@@ -202,27 +202,13 @@ def _per_distinct(values: pa.Array, fn: Callable[[str], tuple[Any, ...]]) -> lis
     return [np.array(f, dtype=object)[codes] for f in fields]
 
 
-def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
-    """Parse distinct amount strings: value, cell currency token, error, not-a-fine reason."""
-    n = len(uniq)
-    text = _clean_text(uniq)
-    text = pc.replace_substring_regex(text, r"(\d)[.,]-+", r"\1")  # "1.000,-" German style
-    missing = _np(pc.match_substring_regex(text, _NO_AMOUNT))
-    no_fine = _np(pc.match_substring_regex(text, _NO_FINE))
-    parts = pc.extract_regex(text, _AMOUNT_SHAPE)
-    matched = _np(pc.is_valid(parts))
-    get = {name: pc.fill_null(pc.struct_field(parts, name), "") for name in ("open", "pre", "num", "post", "close")}
-    if n:
-        pre_neg, cur1, pre_ok = _per_distinct(get["pre"], _prefix)
-        cur2, factor, post_ok = _per_distinct(get["post"], _suffix)
-        factor = factor.astype(float)
-    else:
-        pre_neg = pre_ok = post_ok = np.zeros(0, dtype=bool)
-        cur1 = cur2 = np.zeros(0, dtype=object)
-        factor = np.ones(0)
-    matched &= pre_ok.astype(bool) & post_ok.astype(bool)
-    num = get["num"]
-    has_mult = factor != 1.0
+def _numbers(num: pa.Array, has_mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The written numbers ("1.250.000,50", "4 500 000", "20,000,000") as floats, and which could be read.
+
+    Which separator is the decimal point and which groups thousands is decided per value from
+    how many of each there are, which comes last and how many digits follow it.
+    """
+    n = len(num)
     # grouping by spaces or apostrophes: "4 500 000", "CHF 1'000'000"
     spaced = _np(pc.match_substring_regex(num, r"[ ']"))
     spaced_ok = _np(pc.match_substring_regex(num, r"^\d{1,3}([ ']\d{3})+([.,]\d+)?$"))
@@ -261,22 +247,26 @@ def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
     no_coms = pc.replace_substring(flat, ",", "")
     step = pc.if_else(pa.array(grp_dot), no_dots, pc.if_else(pa.array(grp_com), no_coms, flat))
     step = pc.if_else(pa.array(dec_com), pc.replace_substring(step, ",", "."), step)
-    valid_num = _np(pc.match_substring_regex(step, r"^\d+(\.\d+)?$")) & ok_groups & matched
+    valid_num = _np(pc.match_substring_regex(step, r"^\d+(\.\d+)?$")) & ok_groups
     numbers = np.full(n, np.nan)
     if valid_num.any():
         numbers[valid_num] = _np(pc.cast(pc.filter(step, pa.array(valid_num)), pa.float64()))
-    numbers = numbers * factor
-    opened = _np(pc.not_equal(get["open"], ""))
-    closed = _np(pc.not_equal(get["close"], ""))
-    negative = (opened & closed) | pre_neg.astype(bool)
-    unbalanced = opened ^ closed
-    two = (cur1 != "") & (cur2 != "") & (cur1 != cur2)
-    cell_cur = np.where(cur1 != "", cur1, cur2)
+    return numbers, valid_num
 
-    raw = _np(uniq)
+
+def _verdicts(
+    raw: np.ndarray,
+    numbers: np.ndarray,
+    good: np.ndarray,
+    negative: np.ndarray,
+    two: np.ndarray,
+    missing: np.ndarray,
+    no_fine: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct amount: (why it cannot be read, why it is not a fine, accepted)."""
+    n = len(raw)
     error = np.full(n, None, dtype=object)
     not_fine = np.full(n, None, dtype=object)
-    good = valid_num & ~unbalanced & ~two & ~missing & ~no_fine
     for i in np.flatnonzero(~good & ~missing & ~no_fine):
         error[i] = f"could not read the amount '{_short(raw[i])}'"
     for i in np.flatnonzero(two & ~missing):
@@ -292,6 +282,40 @@ def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
     overflow = good & ~np.isfinite(numbers)
     for i in np.flatnonzero(overflow):
         error[i] = f"could not read the amount '{_short(raw[i])}'"
+    return error, not_fine, ok
+
+
+def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
+    """Parse distinct amount strings: value, cell currency token, error, not-a-fine reason."""
+    n = len(uniq)
+    text = _clean_text(uniq)
+    text = pc.replace_substring_regex(text, r"(\d)[.,]-+", r"\1")  # "1.000,-" German style
+    missing = _np(pc.match_substring_regex(text, _NO_AMOUNT))
+    no_fine = _np(pc.match_substring_regex(text, _NO_FINE))
+    parts = pc.extract_regex(text, _AMOUNT_SHAPE)
+    matched = _np(pc.is_valid(parts))
+    get = {name: pc.fill_null(pc.struct_field(parts, name), "") for name in ("open", "pre", "num", "post", "close")}
+    if n:
+        pre_neg, cur1, pre_ok = _per_distinct(get["pre"], _prefix)
+        cur2, factor, post_ok = _per_distinct(get["post"], _suffix)
+        factor = factor.astype(float)
+    else:
+        pre_neg = pre_ok = post_ok = np.zeros(0, dtype=bool)
+        cur1 = cur2 = np.zeros(0, dtype=object)
+        factor = np.ones(0)
+    matched &= pre_ok.astype(bool) & post_ok.astype(bool)
+    numbers, valid_num = _numbers(get["num"], factor != 1.0)
+    valid_num &= matched
+    numbers = numbers * factor
+    opened = _np(pc.not_equal(get["open"], ""))
+    closed = _np(pc.not_equal(get["close"], ""))
+    negative = (opened & closed) | pre_neg.astype(bool)
+    unbalanced = opened ^ closed
+    two = (cur1 != "") & (cur2 != "") & (cur1 != cur2)
+    cell_cur = np.where(cur1 != "", cur1, cur2)
+
+    good = valid_num & ~unbalanced & ~two & ~missing & ~no_fine
+    error, not_fine, ok = _verdicts(_np(uniq), numbers, good, negative, two, missing, no_fine)
     return {"amount": np.where(ok, numbers, np.nan), "cell": cell_cur, "error": error, "not_fine": not_fine}
 
 

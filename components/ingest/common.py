@@ -45,6 +45,7 @@ class IngestError(ValueError):
     headers: list[str] | None = None
     suggested: dict[str, str] | None = None
     sheets: list[str] | None = None
+    samples: dict[str, list[str]] | None = None
 
 
 def fold(text: str) -> str:

@@ -480,3 +480,19 @@ def _drop_trailing_blank(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]
     if last < len(frame):
         return frame.iloc[:last].reset_index(drop=True), content[:last]
     return frame, content
+
+
+def samples(frame: pd.DataFrame, k: int = 3, rows: int = 200) -> dict[str, list[str]]:
+    """{header: its first k distinct non-blank values (cut to 40 characters)}: shown beside the mapping form's fields."""
+    out: dict[str, list[str]] = {}
+    head = frame.head(rows)
+    for name in head.columns:
+        seen: list[str] = []
+        for value in head[name].tolist():
+            text = str(value).strip() if isinstance(value, str) else ""
+            if text and text not in seen:
+                seen.append(text if len(text) <= 40 else text[:39] + "…")
+                if len(seen) == k:
+                    break
+        out[str(name)] = seen
+    return out

@@ -90,3 +90,12 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def with_raw(frame: pd.DataFrame, rows: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
+    """The rows set aside, each with its row number, its reason and its cells as read."""
+    raw = frame.iloc[rows - 1] if len(rows) else frame.iloc[0:0]
+    raw = raw.rename(columns={c: f"{c} (file)" for c in raw.columns if c in ("row", "reason")})
+    out = pd.DataFrame({"row": rows.astype(np.int64), "reason": pd.Series(reasons, dtype=object).to_numpy()})
+    body = raw.reset_index(drop=True)
+    return pd.concat([out, body], axis=1) if len(body.columns) else out
