@@ -187,7 +187,7 @@ def _ingest_table(
     t.cols.clear()  # the encoded columns are no longer needed; free them before the copies below
     accepted, failed = fields.validate(accepted)
     verdict.add(failed)
-    accepted = fields.as_template_dtypes(accepted)
+    accepted = fields.as_accepted_dtypes(accepted)
     step(0.9, "reporting")
     result = _result(t, accepted, verdict, when, money, counts | {"aliases": where.aliases}, given_currency)
     step(1.0, "done")
@@ -442,7 +442,7 @@ def _accepted(
         "sector": text(acc.text_or_null("sector")),
         "decision_type": text(pc.take(pa.array(list(fields.DECISION_KINDS), _STR), pa.array(kinds.code[idx]))),
         "decision_date": typed(acc_dates, "datetime64[ns]"),
-        "date_precision": typed(np.where(prec == "", "day", prec).astype(object), "object"),
+        "date_precision": typed(np.where(prec == "", "day", prec).astype(object), "str"),
         "announced_date": typed(extra.get("announced_date", nat), "datetime64[ns]"),
         "amount": typed(money.am.amount[idx], "float64"),
         "currency": text(pc.take(_arr(money.am.vocab), pa.array(money.am.cur[idx]))),
