@@ -33,9 +33,7 @@ with tiles:
         f"Standing ({cur})",
         figures.fmt_money(head.standing, cur),
         help="What remains after the latest court rulings (annulled fines count 0, reduced ones their new amount).",
-        note=f"{figures.fmt_money(head.imposed - head.standing, cur)} removed by courts"
-        if head.standing != head.imposed
-        else None,
+        note=figures.reductions_note(head.removed_by_courts, head.early_payment, cur),
     )
     layout.kpi(
         f"Known collected ({cur})",
@@ -57,6 +55,9 @@ with tiles:
 if head.unconverted:
     st.warning(f"{head.unconverted} fine(s) have no exchange rate for their currency and date and are left out of the sums.")
 st.caption(f"Data as of {as_of}. Showing {layout.md_text(ctx.data_label)}.")
+
+if ctx.bundled and len(ctx.bundle.reference_totals):
+    layout.coverage_panel(metrics.coverage(ctx.bundle.fines, ctx.bundle.reference_totals))
 
 left, right = st.columns([3, 2]) if not ctx.present else (st.container(), st.container())
 with left:

@@ -7,7 +7,7 @@ which file, which row and what is wrong; pages show it instead of a traceback.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -22,6 +22,17 @@ DATA_DIR: Final = Path(os.environ.get("ATLAS_DATA_DIR") or Path(__file__).resolv
 FINES_FILE: Final = "fines.csv"
 EVENTS_FILE: Final = "events.csv"
 COLLECTION_FILE: Final = "collection_figures.csv"
+REFERENCE_TOTALS_FILE: Final = "reference_totals.csv"
+REFERENCE_TOTALS_COLUMNS: Final = (
+    "publisher",
+    "what",
+    "period_start",
+    "cutoff",
+    "fines",
+    "total_eur",
+    "source_url",
+    "notes",
+)
 
 
 class DataFileError(Exception):
@@ -33,6 +44,7 @@ class Bundle:
     fines: pd.DataFrame
     events: pd.DataFrame
     collection: pd.DataFrame
+    reference_totals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REFERENCE_TOTALS_COLUMNS)))
 
     @property
     def as_of(self) -> pd.Timestamp | None:
@@ -125,9 +137,38 @@ def load_collection_csv(path: Path) -> pd.DataFrame:
     return _validate(frame[list(schema.COLLECTION_COLUMNS)], schema.COLLECTION_SCHEMA, path.name)
 
 
+def load_reference_totals_csv(path: Path) -> pd.DataFrame:
+    """Published totals of other trackers (CMS, DLA Piper), to show what share of known fines we hold."""
+    raw = _read_csv(path)
+    missing = [c for c in REFERENCE_TOTALS_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataFileError(f"{path.name}: missing column(s) {', '.join(missing)}.")
+    frame = _coerce(raw, ("period_start", "cutoff"), ("fines", "total_eur"), path.name)
+    return frame[list(REFERENCE_TOTALS_COLUMNS)].reset_index(drop=True)
+
+
+def with_early_payment(fines: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Add early_payment_amount: the reduced sum of an early_payment_reduction event (NaN where none).
+
+    A reduction for prompt payment or admission (Spain's Art. 85 Ley 39/2015) lowers the standing
+    amount without any court: pages count it apart from the money removed by courts.
+    """
+    steps = events[(events["event"] == "early_payment_reduction") & events["amount"].notna()]
+    reduced = steps.groupby("fine_id")["amount"].last()
+    out = fines.copy()
+    out["early_payment_amount"] = out["fine_id"].map(reduced).astype("float64")
+    return out
+
+
 def load_bundle(data_dir: Path = DATA_DIR) -> Bundle:
-    """Read and validate the three bundled files."""
+    """Read and validate the bundled files."""
     fines = load_fines_csv(data_dir / FINES_FILE)
     events = load_events_csv(data_dir / EVENTS_FILE)
     collection = load_collection_csv(data_dir / COLLECTION_FILE)
-    return Bundle(fines, events, collection)
+    totals_path = data_dir / REFERENCE_TOTALS_FILE
+    totals = (
+        load_reference_totals_csv(totals_path)
+        if totals_path.exists()
+        else Bundle.__dataclass_fields__["reference_totals"].default_factory()
+    )
+    return Bundle(with_early_payment(fines, events), events, collection, totals)

@@ -92,6 +92,45 @@ def safe_text(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+def reductions_note(by_courts: float, early_payment: float, currency: str) -> str | None:
+    """'EUR 88M removed by courts; EUR 2M off for early payment' (None when nothing was taken off)."""
+    parts = []
+    if by_courts > 0:
+        parts.append(f"{fmt_money(by_courts, currency)} removed by courts")
+    if early_payment > 0:
+        parts.append(f"{fmt_money(early_payment, currency)} off for early payment")
+    return "; ".join(parts) or None
+
+
+def coverage_sentence(table: pd.DataFrame) -> str:
+    """One line: our count beside the newest published count, our total beside the newest total since 2018."""
+    parts = []
+    newest = table.sort_values("cutoff", ascending=False, kind="stable")
+    counted = newest[newest["their_fines"].notna()]
+    if len(counted):
+        row = counted.iloc[0]
+        parts.append(
+            f"{row['our_fines']:,} of the {row['their_fines']:,.0f} fines that {row['publisher']} counted "
+            f"({row['period']}: {row['fines_share']:.0%})"
+        )
+    totalled = newest[newest["their_total_eur"].notna() & newest["their_fines"].isna() & newest["since_start"]]
+    if len(totalled):
+        row = totalled.iloc[0]
+        parts.append(
+            f"{fmt_money(row['our_total_eur'], 'EUR')} of the {fmt_money(row['their_total_eur'], 'EUR')} that "
+            f"{row['publisher']} reported ({row['period']}: {row['total_share']:.0%})"
+        )
+    return ("Coverage: the Atlas holds " + "; and ".join(parts) + ".") if parts else ""
+
+
+def collection_basis_note(known: int, suspended: int) -> str:
+    """What a collection rate rests on: 'over 1 fine with known payment; 9 suspended under appeal'."""
+    note = f"over {known} fine{'s' if known != 1 else ''} with known payment"
+    if suspended:
+        note += f"; {suspended} suspended under appeal"
+    return note
+
+
 def fmt_money(value: float | None, currency: str) -> str:
     """Human figure: EUR 1.2bn, GBP 7.6M, SEK 35k."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):

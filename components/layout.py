@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import streamlit as st
 
-from components import countries, data, exports, figures, fx, metrics, schema, uploads
+from components import countries, data, exports, figures, fx, metrics, publish, schema, uploads
 from components import params as P
 
 APP_NAME = "Enforcement Atlas"
@@ -40,6 +40,7 @@ class Context:
     present: bool
     data_label: str
     live: fx.LiveRates | None
+    bundled: bool = True  # the bundled data (not an upload or a merge): published totals compare with it
 
     @property
     def currency(self) -> str:
@@ -186,6 +187,7 @@ def setup_page(title: str) -> Context:
         present=bool(present),
         data_label=data_label,
         live=live,
+        bundled=raw is None,
     )
     st.title(title)
     if live is not None and not live.ok:
@@ -567,13 +569,15 @@ def sources_panel(rows: pd.DataFrame, ctx: Context, key: str, note: str = "") ->
             st.caption(f"Showing the {SOURCES_TABLE_ROWS:,} largest of {len(rows):,} rows; the downloads hold them all.")
         table = shown[[c for c in SOURCE_COLUMNS if c in shown.columns]].copy()
         table["source_url"] = table["source_url"].map(safe_url)
+        if "decision_date" in table:
+            table["decision_date"] = metrics.decided_label(shown)
         st.dataframe(
             table,
             hide_index=True,
             key=f"src_{key}",
             column_config={
                 "source_url": st.column_config.LinkColumn("Source", display_text=r"https?://(?:www\.)?([^/]+)"),
-                "decision_date": st.column_config.DateColumn("Decided", format="YYYY-MM-DD"),
+                "decision_date": st.column_config.TextColumn("Decided", help="A month or a year where only that is known."),
                 "amount": st.column_config.NumberColumn("Amount", format="%,.0f"),
                 "value_x": st.column_config.NumberColumn(f"Shown ({ctx.currency})", format="%,.0f"),
                 "rate": st.column_config.NumberColumn("Rate used", format="%.5f"),
@@ -648,6 +652,67 @@ def kpi(label: str, value: str, help: str | None = None, note: str | None = None
         st.markdown(f"# {md_text(value)}")
         if note:
             st.caption(note)
+
+
+def coverage_panel(table: pd.DataFrame) -> None:
+    """What share of the publicly known fines the bundled data holds, said in one line and shown in a table."""
+    if not len(table):
+        return
+    st.caption(figures.coverage_sentence(table))
+    with st.expander("Coverage against published totals", icon=":material/fact_check:"):
+        st.dataframe(
+            table.assign(source_url=table["source_url"].map(safe_url)),
+            hide_index=True,
+            key="coverage_table",
+            column_config={
+                "publisher": st.column_config.TextColumn("Published by"),
+                "what": st.column_config.TextColumn("What it counts"),
+                "period": st.column_config.TextColumn("Period"),
+                "cutoff": None,
+                "since_start": None,
+                "their_fines": st.column_config.NumberColumn("Their fines", format="%,.0f", help="Blank: not given."),
+                "our_fines": st.column_config.NumberColumn("Atlas fines", format="%,.0f"),
+                "fines_share": st.column_config.NumberColumn("Share of count", format="percent"),
+                "their_total_eur": st.column_config.NumberColumn("Their total (EUR)", format="%,.0f"),
+                "our_total_eur": st.column_config.NumberColumn("Atlas total (EUR)", format="%,.0f"),
+                "total_share": st.column_config.NumberColumn("Share of total", format="percent"),
+                "source_url": st.column_config.LinkColumn("Source", display_text=r"https?://(?:www\.)?([^/]+)"),
+                "notes": st.column_config.TextColumn("Notes", width="large"),
+            },
+            alt="The Atlas's count and total beside published totals of other trackers",
+        )
+        st.caption(
+            "Atlas figures: money decisions dated in the same period, at decision-date ECB rates. Scopes differ a little "
+            "(some trackers leave out ePrivacy fines or the UK), so a share can pass 100%."
+        )
+
+
+def open_data_panel(ctx: Context) -> None:
+    """Links to the full bundled tables at stable URLs, with the licence and how to cite them."""
+    counts = publish.summary(ctx.bundle)
+    st.markdown("**The full bundled tables** (CSV, UTF-8, and a Frictionless Data Package describing them):")
+    links = st.container(horizontal=True)
+    for name, rows in counts.items():
+        links.link_button(f"{name} ({rows:,} rows)", publish.STATIC_URL + name, icon=":material/table:")
+    links.link_button("datapackage.json", publish.STATIC_URL + "datapackage.json", icon=":material/data_object:")
+    as_of = f"{ctx.as_of:%Y-%m-%d}" if ctx.as_of is not None else "unknown"
+    st.caption(
+        "Licence: CC BY 4.0 for the compiled data (each fact's own source is in source_url). Cite as: "
+        + md_text(publish.CITATION.format(as_of=as_of))
+    )
+
+
+def home_sentence(profile: pd.DataFrame) -> str:
+    """Where the fined entities are established and where their group is headquartered, as a sentence."""
+
+    def names(column: str) -> str:
+        if column not in profile:
+            return "unknown"
+        codes = profile[column].dropna()
+        codes = codes[codes != ""].value_counts().index.tolist()
+        return ", ".join(countries.name(c) for c in codes) if codes else "unknown"
+
+    return f"Group headquarters: {names('group_country')}. Fined entities established in: {names('controller_country')}."
 
 
 def empty_state(message: str) -> None:

@@ -72,11 +72,41 @@ def prepare(fines: pd.DataFrame, money: Money, live: fx.LiveRates | None = None)
     standing = out["standing_amount"].where(out["standing_amount"].notna(), out["amount"])
     out["standing_x"] = standing.to_numpy() * rate
     out["paid_x"] = known_paid(out).to_numpy() * rate
+    # what an early-payment reduction took off (not a court); the rest of imposed − standing is the courts'
+    early = out["early_payment_amount"] if "early_payment_amount" in out else pd.Series(np.nan, index=out.index)
+    early_cut = (out["amount"] - early).clip(lower=0).fillna(0.0)
+    out["early_payment_x"] = early_cut.to_numpy() * rate
+    out["court_removed_x"] = (out["imposed_x"] - out["standing_x"] - out["early_payment_x"]).clip(lower=0)
     out["value_x"] = out["standing_x"] if money.amount_basis == "standing" else out["imposed_x"]
     out["year"] = out["decision_date"].dt.year
     out["country_name"] = _map_unique(out["country"], countries.name)
-    out["origin"] = _map_unique(out["controller_country"], lambda c: countries.region(c if isinstance(c, str) and c else None))
+    # EU or not by the group's headquarters: Meta's Irish subsidiary is a US group's decision
+    out["origin"] = _map_unique(home_country(out), lambda c: countries.region(c if isinstance(c, str) and c else None))
     return out
+
+
+def home_country(fines: pd.DataFrame) -> pd.Series:
+    """The company's home: the parent group's headquarters (group_country), blank where unknown.
+
+    Uploads without a group country fall back to controller_country, the only home they state.
+    """
+    if "group_country" not in fines:
+        return fines["controller_country"]
+    group = fines["group_country"]
+    has_group = group.notna() & (group != "")
+    return group.where(has_group, fines["controller_country"] if "controller_country" in fines else group)
+
+
+def decided_label(frame: pd.DataFrame) -> pd.Series:
+    """The decision date as known: 2021-05-04, 2021-05 (month known) or 2021 (year known), never a made-up 1st."""
+    dates = frame["decision_date"]
+    day = dates.dt.strftime("%Y-%m-%d")
+    if "date_precision" not in frame:
+        return day.fillna("unknown")
+    precision = frame["date_precision"].fillna("day")
+    out = day.where(precision == "day", dates.dt.strftime("%Y-%m"))
+    out = out.where(precision != "year", dates.dt.strftime("%Y"))
+    return out.fillna("unknown")
 
 
 def _map_unique(values: pd.Series, fn) -> pd.Series:
@@ -144,6 +174,8 @@ class Headline:
     authorities: int
     countries: int
     unconverted: int = 0  # rows whose currency/date had no rate
+    removed_by_courts: float = 0.0  # annulments and reductions by courts (and appeal bodies)
+    early_payment: float = 0.0  # reductions for early payment or admission, not courts
     extra: dict = field(default_factory=dict)
 
 
@@ -169,6 +201,8 @@ def headline(frame: pd.DataFrame) -> Headline:
         authorities=money["authority"].nunique(),
         countries=money["country"].nunique(),
         unconverted=int(money["imposed_x"].isna().sum()),
+        removed_by_courts=float(money["court_removed_x"].sum()),
+        early_payment=float(money["early_payment_x"].sum()),
     )
 
 
@@ -182,8 +216,11 @@ def _add_collection_rate(out: pd.DataFrame, money: pd.DataFrame, key: str, paid_
 
 def by_country(frame: pd.DataFrame, perspective: str = "authority") -> pd.DataFrame:
     """Per-country totals. perspective: 'authority' (fining country) or 'company' (home country)."""
-    key = "country" if perspective == "authority" else "controller_country"
     money = money_rows(frame)
+    key = "country"
+    if perspective != "authority":
+        key = "home"
+        money = money.assign(home=home_country(money))
     money = money[money[key].notna() & (money[key] != "")]
     grouped = money.groupby(key, observed=True)
     out = pd.DataFrame(
@@ -223,7 +260,7 @@ def by_company(frame: pd.DataFrame, level: str = "group") -> pd.DataFrame:
             "last": grouped["decision_date"].max(),
         }
     )
-    out["home"] = _most_common(money, key, "controller_country").reindex(out.index).fillna("")
+    out["home"] = _most_common(money.assign(_home=home_country(money)), key, "_home").reindex(out.index).fillna("")
     out = out.reset_index().rename(columns={key: "company"})
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -313,16 +350,22 @@ def appeal_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
             "fines": grouped.size(),
             "imposed": grouped["imposed_x"].sum(),
             "standing": grouped["standing_x"].sum(),
+            "removed": grouped["court_removed_x"].sum(),
+            "early_payment": grouped["early_payment_x"].sum(),
         }
     )
-    out["removed"] = out["imposed"] - out["standing"]
     out = out.reindex([s for s in APPEAL_ORDER if s in out.index])
     return out.reset_index().rename(columns={"appeal_status": "status"})
 
 
 def money_removed(frame: pd.DataFrame) -> float:
-    money = money_rows(frame)
-    return float((money["imposed_x"] - money["standing_x"]).clip(lower=0).sum())
+    """Money removed by courts: annulments and reductions, not early-payment reductions."""
+    return float(money_rows(frame)["court_removed_x"].sum())
+
+
+def early_payment_reduction(frame: pd.DataFrame) -> float:
+    """Money taken off for early payment or admission (no court involved)."""
+    return float(money_rows(frame)["early_payment_x"].sum())
 
 
 def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
@@ -338,16 +381,13 @@ def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
 
 
 def flows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Company home country -> fining country, for decisions across a border."""
+    """Company home country (the group's headquarters) -> fining country, for decisions across a border."""
     money = money_rows(frame)
-    cross = money[
-        money["controller_country"].notna()
-        & (money["controller_country"] != "")
-        & (money["controller_country"] != money["country"])
-    ]
-    grouped = cross.groupby(["controller_country", "country"], observed=True)
+    money = money.assign(home=home_country(money))
+    cross = money[money["home"].notna() & (money["home"] != "") & (money["home"] != money["country"])]
+    grouped = cross.groupby(["home", "country"], observed=True)
     out = pd.DataFrame({"fines": grouped.size(), "value": grouped["value_x"].sum()}).reset_index()
-    out = out.rename(columns={"controller_country": "origin", "country": "destination"})
+    out = out.rename(columns={"home": "origin", "country": "destination"})
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -396,6 +436,40 @@ def published_vs_data(collection: pd.DataFrame, prepared: pd.DataFrame) -> pd.Da
                 "source": rec.source,
                 "source_url": rec.source_url,
                 "as_of": rec.as_of,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def coverage(fines: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """Our money decisions beside each published total for the same period (EUR at decision-date rates).
+
+    One row per published figure: the publisher's count and total, ours for decisions dated from
+    period_start to cutoff, and the shares. A share over 100% is possible (other scopes, ePrivacy fines).
+    """
+    money = money_rows(fines)
+    eur = fx.convert(money["amount"], money["currency"], money["decision_date"], to="EUR", basis="decision")["value"]
+    eur = pd.Series(eur.to_numpy(), index=money.index)
+    rows = []
+    for rec in totals.itertuples(index=False):
+        inside = (money["decision_date"] >= rec.period_start) & (money["decision_date"] <= rec.cutoff)
+        ours_total = float(eur[inside].sum())
+        ours_count = int(inside.sum())
+        rows.append(
+            {
+                "publisher": rec.publisher,
+                "what": rec.what,
+                "period": f"{rec.period_start:%d %b %Y} to {rec.cutoff:%d %b %Y}",
+                "cutoff": rec.cutoff,
+                "since_start": bool(rec.period_start <= schema.GDPR_START),
+                "their_fines": rec.fines,
+                "our_fines": ours_count,
+                "fines_share": ours_count / rec.fines if pd.notna(rec.fines) and rec.fines else np.nan,
+                "their_total_eur": rec.total_eur,
+                "our_total_eur": ours_total,
+                "total_share": ours_total / rec.total_eur if pd.notna(rec.total_eur) and rec.total_eur else np.nan,
+                "source_url": rec.source_url,
+                "notes": rec.notes,
             }
         )
     return pd.DataFrame(rows)

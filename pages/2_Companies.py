@@ -44,10 +44,8 @@ if company:
     money = metrics.money_rows(profile)
     head = metrics.headline(profile)
     st.header(layout.md_text(company), divider="gray")
-    home = money["controller_country"].dropna()
-    home_name = countries.name(home.mode().iloc[0]) if len(home) else "unknown"
     st.caption(
-        f"Home country: {home_name}. {len(profile)} decision(s) by {profile['authority'].nunique()} authorit"
+        f"{layout.home_sentence(profile)} {len(profile)} decision(s) by {profile['authority'].nunique()} authorit"
         f"{'y' if profile['authority'].nunique() == 1 else 'ies'} in {profile['country'].nunique()} countr"
         f"{'y' if profile['country'].nunique() == 1 else 'ies'}; {head.fines} imposing money."
     )
@@ -74,9 +72,11 @@ if company:
             "Collected",
             f"{head.collection_rate:.0%}" if head.collection_rate is not None else "unknown",
             help="Known paid ÷ standing, over fines whose payment is known.",
+            note=figures.collection_basis_note(head.payment_known, int((money["payment_status"] == "suspended").sum())),
         )
     if len(profile):
         table = profile.assign(
+            decided=metrics.decided_label(profile),
             country_name=profile["country"].map(countries.name),
             source=profile["source_url"].map(layout.safe_url),
             type=profile["decision_type"].map(layout.TYPE_LABELS),
@@ -84,7 +84,7 @@ if company:
             payment=profile["payment_status"].map(figures.STATUS_LABELS),
         )[
             [
-                "decision_date",
+                "decided",
                 "country_name",
                 "authority",
                 "type",
@@ -103,7 +103,7 @@ if company:
             hide_index=True,
             key="profile_table",
             column_config={
-                "decision_date": st.column_config.DateColumn("Decided", format="YYYY-MM-DD"),
+                "decided": st.column_config.TextColumn("Decided", help="A month or a year where only that is known."),
                 "country_name": st.column_config.TextColumn("Country"),
                 "authority": st.column_config.TextColumn("Authority"),
                 "type": st.column_config.TextColumn("Decision"),

@@ -35,7 +35,14 @@ tiles = st.container(horizontal=True)
 with tiles:
     layout.kpi("Fines appealed", f"{len(appealed):,}", note=f"of {len(money):,} fines")
     layout.kpi(
-        f"Removed by courts ({cur})", figures.fmt_money(removed, cur), help="Imposed minus standing: annulments and reductions."
+        f"Removed by courts ({cur})",
+        figures.fmt_money(removed, cur),
+        help="Annulments and reductions by courts and appeal bodies. Reductions for early payment are counted apart.",
+    )
+    layout.kpi(
+        f"Reduced for early payment ({cur})",
+        figures.fmt_money(metrics.early_payment_reduction(rows), cur),
+        help="Reductions the authority granted for prompt payment or admission (e.g. Spain's 20% + 20%): no court involved.",
     )
     layout.kpi(
         f"Still under appeal ({cur})",
@@ -58,7 +65,7 @@ with right:
     layout.show_chart(fig, "appeals_sankey", "atlas-appeal-flow", alt="Flow from decision to appeal outcome")
 
 by_country = (
-    money.assign(removed=(money["imposed_x"] - money["standing_x"]).clip(lower=0))
+    money.assign(removed=money["court_removed_x"])
     .groupby("country", observed=True)
     .agg(imposed=("imposed_x", "sum"), standing=("standing_x", "sum"), removed=("removed", "sum"), fines=("fine_id", "count"))
     .reset_index()
@@ -70,7 +77,7 @@ fig = figures.hbar(
     "name",
     "removed",
     f"Money removed by courts, by fining country ({cur})",
-    f"Imposed minus standing ({cur})",
+    f"Annulled or cut by courts ({cur})",
     ctx.source_line(),
     currency=cur,
     hover_cols={"fines": "Fines", "country": "ISO"},

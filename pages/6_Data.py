@@ -291,3 +291,4 @@ st.caption(
 )
 layout.download_buttons(ctx.filtered, ctx, "data_page", "enforcement-atlas-selection")
 st.caption(f"Columns: {', '.join(schema.FINE_COLUMNS)}.")
+layout.open_data_panel(ctx)
