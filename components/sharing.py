@@ -9,6 +9,7 @@ at once with the bundled data and say why for `datasets.Health.cooldown_s`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -20,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from components import datasets, metrics
+from components import datasets, metrics, uploads
 from components import params as P
 
 CONNECTION = "atlas_datasets"  # st.connection name ([connections.atlas_datasets] in secrets.toml also works)
@@ -241,8 +242,12 @@ def save_panel(result: Any, file_name: str) -> None:
     if not s.saving:
         st.caption("Saving shared datasets is turned off on this server. Your upload stays in this session.")
         return
+    # what "My upload" charts: the last import, or the files added together
+    rows = st.session_state.get(uploads.UPLOADED_FINES)
+    if rows is None and result is not None:
+        rows = result.accepted
     last = st.session_state.get(_SAVED)
-    if last and last.get("source") == id(result):
+    if last and last.get("source") == id(rows):
         _show_saved(last)
     health = _health(s.database_url)
     if health.available():
@@ -256,11 +261,11 @@ def save_panel(result: Any, file_name: str) -> None:
             icon=":material/cloud_off:",
         )
         return
-    if result is None or len(result.accepted) == 0:
+    if result is None or rows is None or len(rows) == 0:
         st.caption("Nothing to save: no row of this file was accepted.")
         return
     st.caption(
-        f"Stores the {len(result.accepted):,} accepted rows and this report on this server, so that anyone with the link "
+        f"Stores the {len(rows):,} accepted rows and this report on this server, so that anyone with the link "
         f"sees them on every page, with every filter. Kept {s.retention_days} days; at most {s.max_rows:,} rows. "
         "Without saving, your upload stays in this browser session only."
     )
@@ -270,11 +275,16 @@ def save_panel(result: Any, file_name: str) -> None:
         submitted = st.form_submit_button("Save as a shared dataset", icon=":material/cloud_upload:")
     if not submitted:
         return
+    report = datasets.Report.from_result(result, file_name)
+    parts = uploads.get_state(st.session_state).parts
+    if len(parts) > 1:  # several files added together: the counts read/rejected are the last file's
+        files = [{"file": n, "uploaded": w, "accepted": a} for n, w, a in parts]
+        report = dataclasses.replace(report, rows_accepted=len(rows), details={**report.details, "files": files})
     try:
         saved = datasets.save(
             _engine(s),
-            result.accepted,
-            datasets.Report.from_result(result, file_name),
+            rows,
+            report,
             title=title,
             description=description,
             settings=s,
@@ -288,7 +298,7 @@ def save_panel(result: Any, file_name: str) -> None:
         return
     health.ok()
     last = {
-        "source": id(result),
+        "source": id(rows),
         "id": saved.id,
         "link": _absolute({P.DATASET: saved.id}),
         "token": saved.delete_token,
