@@ -125,9 +125,14 @@ def _companies_show_payloads_as_text(page, baseline: set[str]) -> None:
     assert button.count() >= 1, "the hostile company's button does not show its name as text"
     # chart labels too: plotly draws the escaped name as text in the SVG
     ticks = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot .ytick text')).map(t => t.textContent)")
-    assert payload in ticks, ticks[:12]
+
+    def shown(literal: str) -> bool:
+        # axis labels are cut to 28 characters with an ellipsis (figures, since the presenter pages)
+        return any(t == literal or (t.endswith("…") and literal.startswith(t[:-1].rstrip())) for t in ticks)
+
+    assert shown(payload), ticks[:12]
     for literal in (f"![x]({H.TRAP}/x.png)", ":red[RED TEXT] :blue-background[blue background] :rainbow[rainbow]"):
-        assert literal in ticks, (literal, ticks[:20])
+        assert shown(literal), (literal, ticks[:20])
     # open the profile: the name is the page's header, as text
     button.first.click()
     wait_for_app(page, "Companies")
