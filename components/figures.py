@@ -64,12 +64,19 @@ UN_DISCLAIMER: Final = (
 )
 
 TEMPLATE_NAME: Final = "atlas"
-_template = go.layout.Template(pio.templates["plotly_white"])
-_template.layout.colorway = list(OKABE_ITO)
-_template.layout.font = dict(family="sans-serif", size=13)
-_template.layout.title = dict(x=0.0, xanchor="left", font=dict(size=16))
-_template.layout.margin = dict(l=10, r=10, t=60, b=70)
-_template.layout.hoverlabel = dict(align="left")
+# Only what the atlas sets itself. Backgrounds, grid and text colours come from Streamlit's
+# theme (st.plotly_chart theme="streamlit"), light or dark. Not built on plotly_white: every
+# new Figure copies the default template and every chart sends it to the browser, and
+# plotly_white's ~6 kB made up most of each small figure's cost (about 3 ms a figure).
+_template = go.layout.Template(
+    layout=dict(
+        colorway=list(OKABE_ITO),
+        font=dict(family="sans-serif", size=13),
+        title=dict(x=0.0, xanchor="left", font=dict(size=16)),
+        margin=dict(l=10, r=10, t=60, b=70),
+        hoverlabel=dict(align="left"),
+    )
+)
 pio.templates[TEMPLATE_NAME] = _template
 pio.templates.default = TEMPLATE_NAME
 
@@ -150,40 +157,46 @@ def _wrap(text: str, width: int = 95) -> list[str]:
     return lines
 
 
-def _caption(fig: go.Figure, source: str) -> go.Figure:
-    """The source line inside the figure, so an exported image keeps it."""
+def _caption_layout(source: str) -> dict:
+    """Layout of the source line inside the figure, so an exported image keeps it."""
     lines = _wrap(source)
-    fig.update_layout(margin=dict(b=66 + 14 * len(lines)))
-    fig.add_annotation(
-        text="<br>".join(safe_text(line) for line in lines),
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=-0.01,
-        yanchor="top",
-        yshift=-46,
-        showarrow=False,
-        align="left",
-        font=dict(size=10),
-        opacity=0.8,
-    )
-    return fig
+    return {
+        "margin": {"b": 66 + 14 * len(lines)},
+        "annotations": [
+            {
+                "text": "<br>".join(safe_text(line) for line in lines),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.01,
+                "yanchor": "top",
+                "yshift": -46,
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 10},
+                "opacity": 0.8,
+            }
+        ],
+    }
 
 
-def _base(title: str, source: str, height: int = 420) -> go.Figure:
-    # The atlas template is plotly's default (set below): a Figure picks it up when it is
-    # serialised, which is far cheaper than copying a template into every new figure.
-    fig = go.Figure()
-    fig.update_layout(title=dict(text=safe_text(title)), height=height)
-    return _caption(fig, source)
+def _base(title: str, source: str, height: int = 420, data: list | None = None, **layout) -> go.Figure:
+    """A figure with its title and source line, built in one constructor call from plain dicts.
+
+    Each later update_layout()/update_xaxes()/add_annotation() walks property paths and re-runs
+    plotly's update machinery (tens of thousands of lookups per page), so builders pass their
+    traces (`data`) and layout here. A `margin` given is merged with the source line's.
+    """
+    caption = _caption_layout(source)
+    margin = {**caption["margin"], **(layout.pop("margin", None) or {})}
+    annotations = caption["annotations"] + list(layout.pop("annotations", None) or [])
+    full = {"title": {"text": safe_text(title)}, "height": height, **layout, "margin": margin, "annotations": annotations}
+    return go.Figure(data=data, layout=full)
 
 
 def empty_figure(title: str, message: str, source: str = "") -> go.Figure:
-    fig = _base(title, source, height=260)
-    fig.add_annotation(text=safe_text(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=15))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
+    note = dict(text=safe_text(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=15))
+    return _base(title, source, height=260, annotations=[note], xaxis=dict(visible=False), yaxis=dict(visible=False))
 
 
 # --- map ----------------------------------------------------------------------
@@ -446,53 +459,58 @@ def hbar(
     colour: str = OKABE_ITO[0],
 ) -> go.Figure:
     top = frame.head(n).iloc[::-1]
-    fig = _base(title, source, height=max(260, 60 + 28 * len(top) + 70))
     text = [fmt_money(v, currency) if currency else f"{v:,.0f}" for v in top[value_col]]
     hover_lines = []
-    for _, row in top.iterrows():
-        parts = [f"<b>{safe_text(row[label_col])}</b>", f"{safe_text(axis_label)}: {text[len(hover_lines)]}"]
-        for col, lab in (hover_cols or {}).items():
-            parts.append(f"{safe_text(lab)}: {safe_text(row[col])}")
+    extra = {lab: top[col].tolist() for col, lab in (hover_cols or {}).items()}
+    for i, label in enumerate(top[label_col].tolist()):
+        parts = [f"<b>{safe_text(label)}</b>", f"{safe_text(axis_label)}: {text[i]}"]
+        parts += [f"{safe_text(lab)}: {safe_text(values[i])}" for lab, values in extra.items()]
         hover_lines.append("<br>".join(parts))
-    fig.add_trace(
-        go.Bar(
-            x=top[value_col],
-            y=[safe_text(v) for v in top[label_col]],
-            orientation="h",
-            marker_color=colour,
-            text=text,
-            textposition="auto",
-            hovertext=hover_lines,
-            hoverinfo="text",
-        )
+    bar = dict(
+        type="bar",
+        x=top[value_col].to_numpy(),
+        y=[safe_text(v) for v in top[label_col]],
+        orientation="h",
+        marker=dict(color=colour),
+        text=text,
+        textposition="auto",
+        hovertext=hover_lines,
+        hoverinfo="text",
     )
-    fig.update_xaxes(title_text=safe_text(axis_label))
-    fig.update_yaxes(automargin=True)
-    return fig
+    return _base(
+        title,
+        source,
+        height=max(260, 60 + 28 * len(top) + 70),
+        data=[bar],
+        xaxis=dict(title=dict(text=safe_text(axis_label))),
+        yaxis=dict(automargin=True),
+    )
 
 
 def timeline_figure(
     per_period: pd.DataFrame, freq: str, title: str, currency: str, source: str, cumulative_only: bool = False
 ) -> go.Figure:
-    fig = _base(title, source, height=420)
     if len(per_period) == 0:
         return empty_figure(title, "No fines in this selection.", source)
     label = "Per month" if freq == "month" else "Per year"
+    traces = []
     if not cumulative_only:
-        fig.add_trace(
-            go.Bar(
-                x=per_period["period"],
-                y=per_period["value"],
+        traces.append(
+            dict(
+                type="bar",
+                x=per_period["period"].to_numpy(),
+                y=per_period["value"].to_numpy(),
                 name=f"{label} ({currency})",
-                marker_color=OKABE_ITO[4],
+                marker=dict(color=OKABE_ITO[4]),
                 customdata=np.stack([per_period["fines"], [fmt_money(v, currency) for v in per_period["value"]]], axis=1),
                 hovertemplate="%{x|%Y-%m}<br>%{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
             )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=per_period["period"],
-            y=per_period["cumulative"],
+    traces.append(
+        dict(
+            type="scatter",
+            x=per_period["period"].to_numpy(),
+            y=per_period["cumulative"].to_numpy(),
             name=f"Cumulative ({currency})",
             mode="lines+markers",
             line=dict(color=OKABE_ITO[0], width=3),
@@ -503,14 +521,22 @@ def timeline_figure(
             hovertemplate="%{x|%Y-%m}<br>Cumulative: %{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
         )
     )
-    fig.update_yaxes(title_text=f"{label} ({currency})" if not cumulative_only else f"Cumulative ({currency})")
+    axes = {
+        "xaxis": dict(title=dict(text="Decision date" if "decision" in title.lower() else "Date")),
+        "yaxis": dict(title=dict(text=f"{label} ({currency})" if not cumulative_only else f"Cumulative ({currency})")),
+    }
     if not cumulative_only:
-        fig.update_layout(
-            yaxis2=dict(title=f"Cumulative ({currency})", overlaying="y", side="right", showgrid=False, rangemode="tozero"),
+        axes["yaxis2"] = dict(
+            title=dict(text=f"Cumulative ({currency})"), overlaying="y", side="right", showgrid=False, rangemode="tozero"
         )
-    fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
-    fig.update_xaxes(title_text="Decision date" if "decision" in title.lower() else "Date")
-    return fig
+    return _base(
+        title,
+        source,
+        height=420,
+        data=traces,
+        legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
+        **axes,
+    )
 
 
 EVENT_SYMBOLS: Final = {
