@@ -94,7 +94,7 @@ fig = figures.choropleth(
     + (f", decisions up to {year_choice}" if year_choice != "all" else ""),
 )
 if len(years) > 1 and not show_flows:
-    frames = {y: metrics.by_country(ctx.filtered[ctx.filtered["year"] <= y], perspective) for y in years}
+    frames = metrics.by_country_up_to_years(ctx.filtered, years, perspective)
     figures.add_year_animation(fig, frames, column, label, cur, is_share, is_count)
 
 
