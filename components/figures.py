@@ -572,9 +572,9 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
     if len(events) == 0:
         return empty_figure(title, "No lifecycle events for this selection.", source)
     lanes = list(dict.fromkeys(events["label"]))
-    fig = _base(title, source, height=max(300, 120 + 34 * len(lanes)))
+    traces: list = []
     for _fine_id, grp in events.groupby("fine_id", sort=False):
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=grp["date"],
                 y=[safe_text(grp["label"].iloc[0])] * len(grp),
@@ -603,7 +603,7 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
             )
             for r in grp.itertuples(index=False)
         ]
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=grp["date"],
                 y=[safe_text(v) for v in grp["label"]],
@@ -614,10 +614,16 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
                 hoverinfo="text",
             )
         )
-    fig.update_yaxes(categoryorder="array", categoryarray=[safe_text(v) for v in lanes[::-1]], automargin=True)
-    fig.update_xaxes(title_text="Date")
-    fig.update_layout(legend=dict(orientation="h", y=1.0, x=0, xanchor="left", yanchor="bottom"), margin=dict(t=110))
-    return fig
+    return _base(
+        title,
+        source,
+        height=max(300, 120 + 34 * len(lanes)),
+        data=traces,
+        yaxis=dict(categoryorder="array", categoryarray=[safe_text(v) for v in lanes[::-1]], automargin=True),
+        xaxis=dict(title=dict(text="Date")),
+        legend=dict(orientation="h", y=1.0, x=0, xanchor="left", yanchor="bottom"),
+        margin=dict(t=110),
+    )
 
 
 def short_authority(name: str) -> str:
@@ -643,12 +649,12 @@ def grouped_bars(
     top = frame.head(n)
     if horizontal:
         top = top.iloc[::-1]
-    fig = _base(title, source, height=max(440, 120 + 46 * len(top)) if horizontal else 440)
+    traces: list = []
     colours = [OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[5]]
     labels = [safe_text(v) for v in top[label_col]]
     for i, (col, name) in enumerate(series.items()):
         extra = top[hover_extra].astype(str).map(safe_text) if hover_extra else pd.Series([""] * len(top))
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 x=top[col] if horizontal else labels,
                 y=labels if horizontal else top[col],
@@ -662,23 +668,26 @@ def grouped_bars(
                 hoverinfo="text",
             )
         )
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
-    if horizontal:
-        fig.update_xaxes(title_text=f"Amount ({currency})")
-        fig.update_yaxes(automargin=True)
-    else:
-        fig.update_yaxes(title_text=f"Amount ({currency})")
-    return fig
+    amount_axis = dict(title=dict(text=f"Amount ({currency})"))
+    return _base(
+        title,
+        source,
+        height=max(440, 120 + 46 * len(top)) if horizontal else 440,
+        data=traces,
+        barmode="group",
+        legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
+        **(dict(xaxis=amount_axis, yaxis=dict(automargin=True)) if horizontal else dict(yaxis=amount_axis)),
+    )
 
 
 def stacked_status(
     frame: pd.DataFrame, value_col: str, title: str, axis_label: str, source: str, currency: str | None
 ) -> go.Figure:
     """One bar per appeal status (count or money)."""
-    fig = _base(title, source, height=380)
+    traces: list = []
     for rec in frame.itertuples(index=False):
         v = getattr(rec, value_col)
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 x=[STATUS_LABELS.get(rec.status, rec.status)],
                 y=[v],
@@ -692,8 +701,7 @@ def stacked_status(
                 showlegend=False,
             )
         )
-    fig.update_yaxes(title_text=safe_text(axis_label))
-    return fig
+    return _base(title, source, height=380, data=traces, yaxis=dict(title=dict(text=safe_text(axis_label))))
 
 
 def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currency: str | None) -> go.Figure:
@@ -726,8 +734,7 @@ def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currenc
         acc = agg.setdefault((s, t), [0.0, 0])
         acc[0] += v
         acc[1] += n
-    fig = _base(title, source, height=420)
-    fig.add_trace(
+    link_trace = (
         go.Sankey(
             arrangement="snap",
             node=dict(label=nodes, color=[node_colour.get(n, "#888888") for n in nodes], pad=18, thickness=18),
@@ -743,15 +750,15 @@ def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currenc
             ),
         )
     )
-    return fig
+    return _base(title, source, height=420, data=[link_trace])
 
 
 def durations_figure(durations: pd.DataFrame, title: str, source: str) -> go.Figure:
     if len(durations) == 0:
         return empty_figure(title, "No fines with a court ruling in this selection.", source)
-    fig = _base(title, source, height=380)
+    traces: list = []
     for status, grp in durations.groupby("appeal_status", sort=False):
-        fig.add_trace(
+        traces.append(
             go.Box(
                 x=grp["days"] / 365.25,
                 name=STATUS_LABELS.get(status, status),
@@ -766,6 +773,11 @@ def durations_figure(durations: pd.DataFrame, title: str, source: str) -> go.Fig
                 orientation="h",
             )
         )
-    fig.update_xaxes(title_text="Years from decision to latest ruling")
-    fig.update_layout(showlegend=False)
-    return fig
+    return _base(
+        title,
+        source,
+        height=380,
+        data=traces,
+        xaxis=dict(title=dict(text="Years from decision to latest ruling")),
+        showlegend=False,
+    )
