@@ -396,31 +396,36 @@ def set_global(key: str, value: str | list[str]) -> None:
         st.query_params[key] = value
 
 
+def _date_field(label: str, key: str, default: dt.date, end: bool) -> dt.date:
+    """A date typed as text: it applies on Enter and on Tab, as every text field does.
+
+    Streamlit's date picker commits a typed date only when the field loses focus to a click,
+    not on Enter; a text field (as in the GOV.UK date pattern) works from the keyboard alone.
+    """
+    text = bound(
+        st.text_input,
+        label,
+        key=key,
+        kind="text",
+        default=default.isoformat(),
+        placeholder="YYYY-MM-DD",
+        max_chars=10,
+        help="A date as YYYY-MM-DD, or a month (YYYY-MM) or a year; Enter or Tab applies it.",
+    )
+    parsed = metrics.parse_date_text(text, end=end)
+    if parsed is None:
+        st.caption(f"Not a date between 1999 and today: {md_text(text)}. Showing {default:%Y-%m-%d}.")
+        return default
+    return parsed
+
+
 def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
     first = base["decision_date"].min()
     last = base["decision_date"].max()
     first_d = first.date() if pd.notna(first) else dt.date(2018, 5, 25)
     last_d = last.date() if pd.notna(last) else dt.date.today()
-    date_from = bound(
-        st.date_input,
-        "From",
-        key=P.DATE_FROM,
-        kind="date",
-        default=first_d,
-        min_value=dt.date(1999, 1, 1),
-        max_value=dt.date.today(),
-        format="YYYY-MM-DD",
-    )
-    date_to = bound(
-        st.date_input,
-        "To",
-        key=P.DATE_TO,
-        kind="date",
-        default=last_d,
-        min_value=dt.date(1999, 1, 1),
-        max_value=dt.date.today(),
-        format="YYYY-MM-DD",
-    )
+    date_from = _date_field("From", P.DATE_FROM, first_d, end=False)
+    date_to = _date_field("To", P.DATE_TO, last_d, end=True)
     country_codes = sorted(base["country"].dropna().unique(), key=countries.name)
     chosen_countries = bound(
         st.multiselect,

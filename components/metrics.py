@@ -8,6 +8,7 @@ over the fines whose payment is known, and always comes with that coverage.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -129,6 +130,31 @@ def known_paid(fines: pd.DataFrame) -> pd.Series:
     paid = paid.where(~(paid.isna() & (status == "unpaid")), 0.0)
     paid = paid.where(status.isin(KNOWN_PAYMENT), np.nan)
     return paid.astype("float64")
+
+
+_DATE_TEXT = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\s*$")
+
+
+def parse_date_text(text: str | None, end: bool = False, earliest: dt.date = dt.date(1999, 1, 1)) -> dt.date | None:
+    """A typed date: 2021-05-04, 2021-05 or 2021 (the first day, or with `end` the last); None if not a date.
+
+    Dates before `earliest` or after today are refused (None), as the date picker refused them.
+    """
+    m = _DATE_TEXT.match(text or "")
+    if not m:
+        return None
+    year, month, day = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        if month is None:
+            value = dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
+        elif day is None:
+            first = dt.date(year, int(month), 1)
+            value = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1) if end else first
+        else:
+            value = dt.date(year, int(month), int(day))
+    except ValueError:
+        return None
+    return value if earliest <= value <= dt.date.today() else None
 
 
 def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:

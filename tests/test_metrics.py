@@ -207,3 +207,26 @@ def test_by_country_up_to_years_equals_a_loop_over_years(sample, perspective, am
             looped = metrics.by_country(rows[rows["year"] <= year], perspective)
             assert list(at_once[year]["iso2"]) == list(looped["iso2"]), year
             pd.testing.assert_frame_equal(at_once[year], looped, check_dtype=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("text", "end", "expected"),
+    [
+        ("2021-05-04", False, dt.date(2021, 5, 4)),
+        (" 2021-5-4 ", True, dt.date(2021, 5, 4)),
+        ("2021/05/04", False, dt.date(2021, 5, 4)),
+        ("2021-02", False, dt.date(2021, 2, 1)),
+        ("2024-02", True, dt.date(2024, 2, 29)),
+        ("2023-12", True, dt.date(2023, 12, 31)),
+        ("2020", False, dt.date(2020, 1, 1)),
+        ("2020", True, dt.date(2020, 12, 31)),
+        ("2021-02-30", False, None),
+        ("1998-12-31", False, None),
+        ("2999-01-01", False, None),
+        ("yesterday", False, None),
+        ("", False, None),
+        (None, False, None),
+    ],
+)
+def test_typed_dates(text, end, expected):
+    assert metrics.parse_date_text(text, end=end) == expected
