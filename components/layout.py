@@ -24,6 +24,8 @@ from components import params as P
 
 APP_NAME = "Enforcement Atlas"
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.png"
+#: Focus ring and phone reflow rules that no theme setting covers; a static file, no data in it.
+A11Y_CSS = Path(__file__).resolve().parent.parent / "static" / "a11y.css"
 SESSION_UPLOAD = uploads.UPLOADED_FINES  # session_state key: this session's accepted upload (never global)
 SESSION_UPLOAD_NAME = uploads.UPLOADED_NAME
 _PREP_CACHE = "_prepared_cache"
@@ -178,6 +180,7 @@ def setup_page(title: str) -> Context:
         layout="wide",
         initial_sidebar_state="collapsed" if present else "auto",
     )
+    st.html(A11Y_CSS)  # a Path: Streamlit reads the file and sends it as one <style>, outside the page's layout
     try:
         bundle = load_bundle()
     except data.DataFileError as exc:
