@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import figures, layout, metrics
+from components import charts, figures, layout, metrics
 
 ctx = layout.setup_page("Enforcement Atlas")
 cur = ctx.currency
@@ -86,7 +86,14 @@ with right:
         hover_cols={"fines": "Fines", "authorities": "Authorities", "home": "Home country"},
         n=10,
     )
-    layout.show_chart(fig, "overview_companies", "atlas-top-companies", alt="Bar chart of the companies fined the most")
+    picked = layout.show_chart(
+        fig,
+        "overview_companies",
+        "atlas-top-companies",
+        alt="Bar chart of the companies fined the most; click a bar to open its profile",
+        on_select="rerun",
+    )
+    layout.open_profile_on_click(picked)
     layout.page_link("pages/2_Companies.py", "Company profiles", icon=":material/business:")
 
 per_year = metrics.timeline(rows, "year")
@@ -94,5 +101,6 @@ fig = figures.timeline_figure(
     per_year, "year", f"Fines per year by decision date, and cumulative ({cur})", cur, ctx.source_line()
 )
 layout.show_chart(fig, "overview_timeline", "atlas-timeline", alt="Fines per year and cumulative total")
+charts.numbers(per_year.assign(period=per_year["period"].dt.strftime("%Y")), "overview_numbers", cur)
 layout.sources_panel(metrics.money_rows(rows).sort_values("value_x", ascending=False), ctx, "overview")
 layout.download_buttons(metrics.money_rows(rows), ctx, "overview", "enforcement-atlas-fines")

@@ -27,6 +27,7 @@ PAGES = (
     ("collection", "pages/4_Collection.py"),
     ("appeals", "pages/5_Appeals.py"),
     ("data", "pages/6_Data.py"),
+    ("fines", "pages/7_Fines.py"),
 )
 BASELINE = "bench/baseline_page.py"
 

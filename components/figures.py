@@ -12,6 +12,7 @@ import html
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -24,7 +25,29 @@ from components import countries
 OKABE_ITO: Final = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 #: Sequential, colour-blind-safe (cividis-like) for the choropleth classes.
 SEQUENTIAL: Final = ("#e8eef7", "#c3d3ea", "#8fb1d9", "#5b8cc2", "#2f66a6", "#1a4480", "#0b2a55")
+#: Dark theme: the classes grow lighter with the value, so the top class never sinks into the dark sea.
+SEQUENTIAL_DARK: Final = ("#27406b", "#2f5d95", "#3f7bbf", "#62a0dc", "#93c1ec", "#c6def5", "#f2f7fd")
 NO_DATA_COLOUR: Final = "#d9d9d9"
+
+
+@dataclass(frozen=True)
+class MapColours:
+    land: str  # countries outside the area
+    no_data: str  # countries of the area without fines in the selection
+    border: str
+    sea: str
+    classes: tuple[str, ...]
+    flow: str
+    text: str
+
+
+MAP_LIGHT: Final = MapColours("#f2f2f2", NO_DATA_COLOUR, "#ffffff", "#ffffff", SEQUENTIAL, "rgba(213,94,0,0.8)", "#31333f")
+MAP_DARK: Final = MapColours("#262a33", "#3b404b", "#0e1117", "#0e1117", SEQUENTIAL_DARK, "rgba(240,150,60,0.9)", "#fafafa")
+
+#: Capitals (lon, lat) of states too small to see on a map of Europe: each gets a marker in its class colour.
+SMALL_STATES: Final = {"MT": (14.51, 35.90), "LU": (6.13, 49.61), "CY": (33.38, 35.17), "LI": (9.52, 47.14)}
+#: Where a flow from outside the window enters it: (lon, lat) on the map's edge, by origin.
+EDGE_ENTRY: Final = {"west": (-24.0, 48.0), "east": (49.0, 52.0), "south": (10.0, 33.5), "north": (20.0, 71.5)}
 
 STATUS_COLOURS: Final = {
     "not_appealed": "#009E73",
@@ -191,9 +214,9 @@ def _caption_layout(source: str) -> dict:
 def _base(title: str, source: str, height: int = 420, data: list | None = None, **layout) -> go.Figure:
     """A figure with its title and source line, built in one constructor call from plain dicts.
 
-    Each later update_layout()/update_xaxes()/add_annotation() walks property paths and re-runs
-    plotly's update machinery (tens of thousands of lookups per page), so builders pass their
-    traces (`data`) and layout here. A `margin` given is merged with the source line's.
+    Each later update_layout()/update_geos()/add_annotation() walks property paths and re-runs
+    plotly's update machinery (tens of thousands of lookups per page); a builder that passes its
+    traces (`data`) and layout here avoids that. A `margin` given is merged with the source line's.
     """
     caption = _caption_layout(source)
     margin = {**caption["margin"], **(layout.pop("margin", None) or {})}
@@ -202,9 +225,56 @@ def _base(title: str, source: str, height: int = 420, data: list | None = None, 
     return go.Figure(data=data, layout=full)
 
 
+def add_subtitle(fig: go.Figure, text: str) -> go.Figure:
+    """The active filters under the title, so an exported image says what it shows."""
+    if not text:
+        return fig
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 60
+    fig.update_layout(title_subtitle=dict(text=safe_text(text), font=dict(size=12)), margin_t=top + 20)
+    return fig
+
+
+def presentation_sizes(fig: go.Figure) -> go.Figure:
+    """Large type for a projector: axes, title, hover and the source line inside the figure."""
+    fig.update_layout(font_size=18, title_font_size=26, hoverlabel_font_size=18, title_subtitle_font_size=17)
+    for ann in fig.layout.annotations or ():
+        if ann.font is not None and ann.font.size == 10:  # the source line
+            ann.font.size = 15
+            ann.yshift = -56
+    bottom = fig.layout.margin.b or 70
+    fig.update_layout(margin_b=int(bottom * 1.4))
+    return fig
+
+
+def money_ticks(values: Iterable[float], currency: str, log: bool = False) -> tuple[list[float], list[str]]:
+    """Axis ticks in the one number format of the app ("EUR 1.5bn"), linear or on powers of ten."""
+    vals = [float(v) for v in values if v is not None and np.isfinite(v) and v > 0]
+    if not vals:
+        return [], []
+    hi = max(vals)
+    if log:
+        lo = min(vals)
+        ticks = [10.0**e for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)]
+    else:
+        raw = hi / 4
+        mag = 10 ** math.floor(math.log10(raw))
+        step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+        ticks = [i * step for i in range(0, int(hi / step) + 2)]
+    return ticks, [fmt_money(t, currency) if t else "0" for t in ticks]
+
+
+def truncate(text: object, width: int = 28) -> str:
+    """A label cut to `width` characters with an ellipsis (the full name is in the hover)."""
+    value = "" if text is None else str(text)
+    return value if len(value) <= width else value[: width - 1].rstrip() + "…"
+
+
 def empty_figure(title: str, message: str, source: str = "") -> go.Figure:
-    note = dict(text=safe_text(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=15))
-    return _base(title, source, height=260, annotations=[note], xaxis=dict(visible=False), yaxis=dict(visible=False))
+    fig = _base(title, source, height=260)
+    fig.add_annotation(text=safe_text(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=15))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
 
 
 # --- map ----------------------------------------------------------------------
@@ -231,6 +301,39 @@ def _class_index(values: pd.Series, edges: list[float]) -> np.ndarray:
     return np.clip(idx, 0, len(edges) - 2)
 
 
+#: Approximate centres (lon, lat) of the EEA states and the UK, where flows start and end.
+CENTRES: Final = {
+    "AT": (14.6, 47.6), "BE": (4.6, 50.6), "BG": (25.2, 42.7), "HR": (15.9, 45.5), "CY": (33.2, 35.0),
+    "CZ": (15.3, 49.8), "DK": (9.3, 56.0), "EE": (25.5, 58.7), "FI": (25.9, 62.5), "FR": (2.4, 46.6),
+    "DE": (10.4, 51.1), "GR": (22.6, 39.3), "HU": (19.4, 47.2), "IE": (-8.1, 53.2), "IT": (12.6, 42.8),
+    "LV": (24.9, 56.9), "LT": (23.9, 55.3), "LU": (6.1, 49.8), "MT": (14.4, 35.9), "NL": (5.5, 52.2),
+    "PL": (19.4, 52.1), "PT": (-8.2, 39.6), "RO": (24.9, 45.9), "SK": (19.5, 48.7), "SI": (14.8, 46.1),
+    "ES": (-3.6, 40.3), "SE": (15.3, 60.1), "IS": (-18.6, 64.9), "LI": (9.55, 47.15), "NO": (9.5, 61.0),
+    "GB": (-2.0, 53.0), "CH": (8.2, 46.8),
+}
+#: Which edge of the Europe window a flow from outside it enters by.
+_WEST: Final = frozenset("US CA MX BR AR CL CO PE".split())
+_SOUTH: Final = frozenset("ZA NG EG MA KE TN GH".split())
+EUROPE_LON: Final = (-28.0, 52.0)
+EUROPE_LAT: Final = (33.0, 71.5)
+
+
+def _entry(origin: str, order: int = 0, lon_range: tuple[float, float] = EUROPE_LON) -> tuple[float, float, str]:
+    """Where a flow from outside the window starts, on its edge: (lon, lat, textposition).
+
+    `order` counts the outside origins entering by the same edge, so their labels do not overlap.
+    """
+    if origin in _WEST:
+        return lon_range[0] + 1.5, 36.5 + 3 * order, "top right"
+    if origin in _SOUTH:
+        return 12.0 + 8 * order, EUROPE_LAT[0] + 0.8, "top center"
+    return lon_range[1] - 1.5, 58.0 - 5 * order, "top left"
+
+
+def _edge(origin: str) -> str:
+    return "west" if origin in _WEST else "south" if origin in _SOUTH else "east"
+
+
 def choropleth(
     per_country: pd.DataFrame,
     metric: str,
@@ -244,18 +347,23 @@ def choropleth(
     height: int = 560,
     edges: list[float] | None = None,
     title: str | None = None,
+    dark: bool = False,
+    unit: str | None = None,
+    wide: bool = False,
 ) -> go.Figure:
     """Classed choropleth of the EEA and the UK; every country of the area has a shape.
 
-    Countries without data are drawn grey (and say so on hover), so a reader can tell
-    'none' from 'not drawn'.
+    Countries without data are drawn in a no-data colour (and say so on hover), so a reader
+    can tell 'none' from 'not drawn'. Small states (Malta, Luxembourg, Cyprus, Liechtenstein)
+    get a marker in their class colour. Flows are arrows from the company's home to the fining
+    country; a home outside the window starts at its edge, labelled "from United States".
+    `unit` overrides the colour bar's unit ("per million people").
     """
+    colours = MAP_DARK if dark else MAP_LIGHT
+    lon_range = (-45.0, 70.0) if wide else EUROPE_LON  # presentation: a wide screen, a wider window
     area = sorted(area)
     frame = per_country.set_index("iso2") if len(per_country) else pd.DataFrame(columns=["value"])
-    # plain dicts: a pandas lookup per country (31 of them, twice) cost more than the rest of the figure
-    by_code = frame[metric].to_dict() if metric in frame else {}
-    fines_of = frame["fines"].to_dict() if "fines" in frame else {}
-    values = pd.Series({c: by_code.get(c, np.nan) for c in area}, dtype=float)
+    values = pd.Series({c: frame[metric].get(c, np.nan) if metric in frame else np.nan for c in area}, dtype=float)
     has = values.notna() & (values > 0 if not is_share else values.notna())
     traces: list = []  # the figure is built once at the end, from its traces and layout (see _base)
 
@@ -263,17 +371,17 @@ def choropleth(
         if is_share:
             return f"{v:.1%}"
         if is_count:
-            return f"{v:,.0f}"
+            return f"{v:,.2f}" if 0 < v < 10 and v != int(v) else f"{v:,.0f}"
         return fmt_money(v, currency)
 
     def hover_for(c: str, v: float) -> str:
+        row = frame.loc[c] if c in frame.index else None
         name = countries.name(c)
-        if c not in frame.index or not np.isfinite(v):
+        if row is None or not np.isfinite(v):
             return f"{name}: no data in this selection"
-        fines = int(fines_of.get(c, 0))
-        return f"{name}<br>{metric_label}: {fmt(v)}<br>Fines: {fines}"
+        fines = int(row.get("fines", 0))
+        return f"{name}<br>{safe_text(metric_label)}: {fmt(v)}<br>Fines: {fines}"
 
-    # grey base layer: every country of the area
     traces.append(
         go.Choropleth(
             locations=[countries.iso3(c) for c in area],
@@ -281,25 +389,28 @@ def choropleth(
             customdata=area,
             text=[hover_for(c, values[c]) for c in area],
             hovertemplate="%{text}<extra></extra>",
-            colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+            colorscale=[[0, colours.no_data], [1, colours.no_data]],
             showscale=False,
-            marker_line_color="white",
+            marker_line_color=colours.border,
             marker_line_width=0.6,
             name="no data",
         )
     )
     data_codes = [c for c in area if has.get(c, False)]
+    class_colour: dict[str, str] = {}
     if data_codes:
         if edges is None:
             edges = SHARE_EDGES if is_share else class_breaks(values[data_codes].tolist())
         k = len(edges) - 1
-        palette = SEQUENTIAL[-k:] if k <= len(SEQUENTIAL) else SEQUENTIAL
+        palette = colours.classes[-k:] if k <= len(colours.classes) else colours.classes
         cls = _class_index(values[data_codes], edges)
         scale = []
         for i in range(k):
             colour = palette[min(i, len(palette) - 1)]
             scale += [[i / k, colour], [(i + 1) / k, colour]]
+        class_colour = {c: palette[min(int(i), len(palette) - 1)] for c, i in zip(data_codes, cls)}
         ticks = [fmt(e) if not is_share else f"{min(e, 1):.0%}" for e in edges]
+        bar_title = metric_label if is_share or is_count else f"{metric_label} ({currency})"
         traces.append(
             go.Choropleth(
                 locations=[countries.iso3(c) for c in data_codes],
@@ -310,57 +421,113 @@ def choropleth(
                 text=[hover_for(c, values[c]) for c in data_codes],
                 hovertemplate="%{text}<extra></extra>",
                 colorscale=scale,
-                marker_line_color="white",
+                marker_line_color=colours.border,
                 marker_line_width=0.6,
                 colorbar=dict(
-                    title=dict(text=safe_text(metric_label if is_share or is_count else f"{metric_label} ({currency})")),
+                    title=dict(text=safe_text(unit or bar_title), side="top"),
                     tickvals=list(range(k + 1)),
                     ticktext=ticks,
-                    len=0.75,
+                    len=0.42,
+                    thickness=14,
+                    x=0.01,
+                    xanchor="left",
+                    y=0.76,  # over the Atlantic, below Iceland
+                    yanchor="top",
+                    bgcolor="rgba(0,0,0,0)",
                 ),
                 name=safe_text(metric_label),
+            )
+        )
+    europe = set(area) <= countries.EEA_UK
+    small = [c for c in SMALL_STATES if c in area]
+    if europe and small:
+        traces.append(
+            go.Scattergeo(
+                lon=[SMALL_STATES[c][0] for c in small],
+                lat=[SMALL_STATES[c][1] for c in small],
+                mode="markers",
+                marker=dict(
+                    size=11,
+                    color=[class_colour.get(c, colours.no_data) for c in small],
+                    line=dict(width=1.5, color=colours.text),
+                ),
+                customdata=small,
+                text=[hover_for(c, values[c]) for c in small],
+                hovertemplate="%{text}<extra></extra>",
+                showlegend=False,
+                name="small states",
             )
         )
     if flows is not None and len(flows):
         top = flows.head(25)
         maxv = max(float(top["value"].max()), 1.0)
+        labelled: set[str] = set()
+        outside = list(dict.fromkeys(o for o in top["origin"] if o not in CENTRES))
+        order = {o: [x for x in outside if _edge(x) == _edge(o)].index(o) for o in outside}
         for rec in top.itertuples(index=False):
-            o, d = countries.iso3(rec.origin), countries.iso3(rec.destination)
-            if not o or not d:
+            if rec.destination not in CENTRES:
                 continue
+            inside = rec.origin in CENTRES
+            o_lon, o_lat = CENTRES[rec.origin] if inside else _entry(rec.origin, order[rec.origin], lon_range)[:2]
+            d_lon, d_lat = CENTRES[rec.destination]
+            hover = safe_text(
+                f"{countries.name(rec.origin)} → {countries.name(rec.destination)}: {rec.fines} fine(s), "
+                f"{fmt_money(rec.value, currency)}"
+            )
             traces.append(
                 go.Scattergeo(
-                    locations=[o, d],
-                    locationmode="ISO-3",
+                    lon=[o_lon, d_lon],
+                    lat=[o_lat, d_lat],
                     mode="lines+markers",
-                    line=dict(width=1 + 6 * math.sqrt(rec.value / maxv), color="rgba(213,94,0,0.75)"),
-                    marker=dict(size=[4, 7], color="#D55E00"),
-                    hovertemplate=safe_text(
-                        f"{countries.name(rec.origin)} → {countries.name(rec.destination)}: {rec.fines} fine(s), {fmt_money(rec.value, currency)}"
-                    )
-                    + "<extra></extra>",
+                    line=dict(width=1 + 5 * math.sqrt(rec.value / maxv), color=colours.flow),
+                    marker=dict(
+                        size=[5, 13], symbol=["circle", "arrow"], angleref="previous", color=colours.flow, standoff=4
+                    ),
+                    hovertext=hover,
+                    hoverinfo="text",
                     showlegend=False,
                     name="flow",
                 )
             )
-    europe_only = set(area) <= countries.EEA_UK and not (flows is not None and len(flows))
+            if not inside and rec.origin not in labelled:
+                labelled.add(rec.origin)
+                lon, lat, position = _entry(rec.origin, order[rec.origin], lon_range)
+                traces.append(
+                    go.Scattergeo(
+                        lon=[lon],
+                        lat=[lat],
+                        mode="markers+text",
+                        text=[safe_text(f"from {countries.name(rec.origin)}")],
+                        textposition=position,
+                        textfont=dict(color=colours.text, size=12),
+                        marker=dict(size=7, color=colours.flow),
+                        hovertext=hover,
+                        hoverinfo="text",
+                        showlegend=False,
+                        name="from outside the map",
+                    )
+                )
     geo = dict(
         scope="world",
         resolution=50,
-        # Europe: a fixed window wider than the EEA, so land is not cut off in a hard line
-        # beside Finland; other views (home countries, flows) fit whatever they show.
-        fitbounds=False if europe_only else "locations",
+        # Europe: a fixed window wider than the EEA, so land is not cut off in a hard line beside
+        # Finland and flows from outside enter at its edge; home-country views fit what they show.
+        fitbounds=False if europe else "locations",
         showcountries=True,
-        countrycolor="white",
+        countrycolor=colours.border,
         showland=True,
-        landcolor="#f2f2f2",
+        landcolor=colours.land,
+        showocean=True,
+        oceancolor=colours.sea,
+        showlakes=False,
         showframe=False,
-        projection=dict(type="natural earth" if flows is not None and len(flows) else "mercator"),
+        projection=dict(type="mercator" if europe else "natural earth"),
         bgcolor="rgba(0,0,0,0)",
+        domain=dict(x=[0, 1], y=[0, 1]),
     )
-    if europe_only:
-        geo.update(lonaxis=dict(range=[-25, 50]), lataxis=dict(range=[33, 72]))
-    # one constructor call: update_geos() + update_layout() afterwards cost ~10x as much
+    if europe:
+        geo.update(lonaxis=dict(range=list(lon_range)), lataxis=dict(range=list(EUROPE_LAT)))
+    # one constructor call: update_geos() + update_layout() after the traces cost ~10x as much
     return _base(
         title or f"{metric_label} by country",
         source,
@@ -465,6 +632,18 @@ def add_year_animation(
 # --- bars and lines -----------------------------------------------------------
 
 
+def money_axis(fig: go.Figure, axis: str, values: Iterable[float], currency: str | None, log: bool = False) -> go.Figure:
+    """An amount axis in the app's one number format ("EUR 1.5bn"), linear or log; counts keep plain numbers."""
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    if log:
+        update(type="log")
+    if currency:
+        tickvals, ticktext = money_ticks(values, currency, log)
+        if tickvals:
+            update(tickmode="array", tickvals=tickvals, ticktext=ticktext)
+    return fig
+
+
 def hbar(
     frame: pd.DataFrame,
     label_col: str,
@@ -476,60 +655,78 @@ def hbar(
     hover_cols: dict[str, str] | None = None,
     n: int = 15,
     colour: str = OKABE_ITO[0],
+    log: bool = False,
+    key_col: str | None = None,
+    label_width: int = 28,
 ) -> go.Figure:
+    """Horizontal bars, largest on top; labels cut to `label_width` with the full name on hover.
+
+    customdata holds `key_col` (default the label), so a click can say which bar it was.
+    """
     top = frame.head(n).iloc[::-1]
+    fig = _base(title, source, height=max(260, 60 + 28 * len(top) + 70))
     text = [fmt_money(v, currency) if currency else f"{v:,.0f}" for v in top[value_col]]
     hover_lines = []
-    extra = {lab: top[col].tolist() for col, lab in (hover_cols or {}).items()}
-    for i, label in enumerate(top[label_col].tolist()):
-        parts = [f"<b>{safe_text(label)}</b>", f"{safe_text(axis_label)}: {text[i]}"]
-        parts += [f"{safe_text(lab)}: {safe_text(values[i])}" for lab, values in extra.items()]
+    for _, row in top.iterrows():
+        parts = [f"<b>{safe_text(row[label_col])}</b>", f"{safe_text(axis_label)}: {text[len(hover_lines)]}"]
+        for col, lab in (hover_cols or {}).items():
+            parts.append(f"{safe_text(lab)}: {safe_text(row[col])}")
         hover_lines.append("<br>".join(parts))
-    bar = dict(
-        type="bar",
-        x=top[value_col].to_numpy(),
-        y=[safe_text(v) for v in top[label_col]],
-        orientation="h",
-        marker=dict(color=colour),
-        text=text,
-        textposition="auto",
-        hovertext=hover_lines,
-        hoverinfo="text",
+    labels = [safe_text(truncate(v, label_width)) for v in top[label_col]]
+    # two long names may cut to the same label: keep each bar on its own row
+    seen: dict[str, int] = {}
+    for i, lab in enumerate(labels):
+        seen[lab] = seen.get(lab, 0) + 1
+        if seen[lab] > 1:
+            labels[i] = lab + "\u200b" * (seen[lab] - 1)
+    fig.add_trace(
+        go.Bar(
+            x=top[value_col],
+            y=labels,
+            orientation="h",
+            marker_color=colour,
+            text=text,
+            textposition="auto",
+            hovertext=hover_lines,
+            hoverinfo="text",
+            # escaped like every string in a figure; a click handler reads it back with html.unescape
+            customdata=[safe_text(v) for v in top[key_col or label_col]],
+        )
     )
-    return _base(
-        title,
-        source,
-        height=max(260, 60 + 28 * len(top) + 70),
-        data=[bar],
-        xaxis=dict(title=dict(text=safe_text(axis_label))),
-        yaxis=dict(automargin=True),
-    )
+    fig.update_xaxes(title_text=safe_text(axis_label))
+    money_axis(fig, "x", top[value_col], currency, log)
+    fig.update_yaxes(automargin=True)
+    return fig
 
 
 def timeline_figure(
-    per_period: pd.DataFrame, freq: str, title: str, currency: str, source: str, cumulative_only: bool = False
+    per_period: pd.DataFrame,
+    freq: str,
+    title: str,
+    currency: str,
+    source: str,
+    cumulative_only: bool = False,
+    log: bool = False,
 ) -> go.Figure:
+    fig = _base(title, source, height=420)
     if len(per_period) == 0:
         return empty_figure(title, "No fines in this selection.", source)
     label = "Per month" if freq == "month" else "Per year"
-    traces = []
     if not cumulative_only:
-        traces.append(
-            dict(
-                type="bar",
-                x=per_period["period"].to_numpy(),
-                y=per_period["value"].to_numpy(),
+        fig.add_trace(
+            go.Bar(
+                x=per_period["period"],
+                y=per_period["value"],
                 name=f"{label} ({currency})",
-                marker=dict(color=OKABE_ITO[4]),
+                marker_color=OKABE_ITO[4],
                 customdata=np.stack([per_period["fines"], [fmt_money(v, currency) for v in per_period["value"]]], axis=1),
                 hovertemplate="%{x|%Y-%m}<br>%{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
             )
         )
-    traces.append(
-        dict(
-            type="scatter",
-            x=per_period["period"].to_numpy(),
-            y=per_period["cumulative"].to_numpy(),
+    fig.add_trace(
+        go.Scatter(
+            x=per_period["period"],
+            y=per_period["cumulative"],
             name=f"Cumulative ({currency})",
             mode="lines+markers",
             line=dict(color=OKABE_ITO[0], width=3),
@@ -540,22 +737,51 @@ def timeline_figure(
             hovertemplate="%{x|%Y-%m}<br>Cumulative: %{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
         )
     )
-    axes = {
-        "xaxis": dict(title=dict(text="Decision date" if "decision" in title.lower() else "Date")),
-        "yaxis": dict(title=dict(text=f"{label} ({currency})" if not cumulative_only else f"Cumulative ({currency})")),
-    }
+    fig.update_yaxes(title_text=f"{label} ({currency})" if not cumulative_only else f"Cumulative ({currency})")
+    money_axis(fig, "y", per_period["value"] if not cumulative_only else per_period["cumulative"], currency, log)
     if not cumulative_only:
-        axes["yaxis2"] = dict(
-            title=dict(text=f"Cumulative ({currency})"), overlaying="y", side="right", showgrid=False, rangemode="tozero"
+        ticks, text = money_ticks(per_period["cumulative"], currency, log)
+        fig.update_layout(
+            yaxis2=dict(
+                title=f"Cumulative ({currency})",
+                overlaying="y",
+                side="right",
+                showgrid=False,
+                rangemode="tozero" if not log else None,
+                type="log" if log else None,
+                tickmode="array" if ticks else None,
+                tickvals=ticks or None,
+                ticktext=text or None,
+            ),
         )
-    return _base(
-        title,
-        source,
-        height=420,
-        data=traces,
-        legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
-        **axes,
-    )
+    fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    fig.update_xaxes(title_text="Decision date" if "decision" in title.lower() else "Date")
+    return fig
+
+
+def compare_lines(per_series: pd.DataFrame, freq: str, title: str, currency: str, source: str, log: bool = False) -> go.Figure:
+    """One cumulative line per country or company (columns: series, period, value, cumulative, fines)."""
+    if len(per_series) == 0:
+        return empty_figure(title, "Nothing to compare in this selection.", source)
+    fig = _base(title, source, height=440)
+    for i, (name, grp) in enumerate(per_series.groupby("series", sort=False)):
+        fig.add_trace(
+            go.Scatter(
+                x=grp["period"],
+                y=grp["cumulative"],
+                name=safe_text(truncate(name, 30)),
+                mode="lines+markers",
+                line=dict(color=OKABE_ITO[i % len(OKABE_ITO)], width=3),
+                customdata=np.stack([grp["fines"], [fmt_money(v, currency) for v in grp["cumulative"]]], axis=1),
+                hovertemplate=f"<b>{safe_text(name)}</b><br>%{{x|%Y-%m}}: %{{customdata[1]}} cumulative"
+                "<br>%{customdata[0]} fine(s) in the period<extra></extra>",
+            )
+        )
+    fig.update_yaxes(title_text=f"Cumulative ({currency})")
+    money_axis(fig, "y", per_series["cumulative"], currency, log)
+    fig.update_xaxes(title_text="Decision date")
+    fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    return fig
 
 
 EVENT_SYMBOLS: Final = {
@@ -580,9 +806,9 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
     if len(events) == 0:
         return empty_figure(title, "No lifecycle events for this selection.", source)
     lanes = list(dict.fromkeys(events["label"]))
-    traces: list = []
+    fig = _base(title, source, height=max(300, 120 + 34 * len(lanes)))
     for _fine_id, grp in events.groupby("fine_id", sort=False):
-        traces.append(
+        fig.add_trace(
             go.Scatter(
                 x=grp["date"],
                 y=[safe_text(grp["label"].iloc[0])] * len(grp),
@@ -611,7 +837,7 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
             )
             for r in grp.itertuples(index=False)
         ]
-        traces.append(
+        fig.add_trace(
             go.Scatter(
                 x=grp["date"],
                 y=[safe_text(v) for v in grp["label"]],
@@ -622,16 +848,10 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
                 hoverinfo="text",
             )
         )
-    return _base(
-        title,
-        source,
-        height=max(300, 120 + 34 * len(lanes)),
-        data=traces,
-        yaxis=dict(categoryorder="array", categoryarray=[safe_text(v) for v in lanes[::-1]], automargin=True),
-        xaxis=dict(title=dict(text="Date")),
-        legend=dict(orientation="h", y=1.0, x=0, xanchor="left", yanchor="bottom"),
-        margin=dict(t=110),
-    )
+    fig.update_yaxes(categoryorder="array", categoryarray=[safe_text(v) for v in lanes[::-1]], automargin=True)
+    fig.update_xaxes(title_text="Date")
+    fig.update_layout(legend=dict(orientation="h", y=1.0, x=0, xanchor="left", yanchor="bottom"), margin=dict(t=110))
+    return fig
 
 
 def short_authority(name: str) -> str:
@@ -652,17 +872,21 @@ def grouped_bars(
     n: int = 15,
     hover_extra: str | None = None,
     horizontal: bool = False,
+    log: bool = False,
 ) -> go.Figure:
     """Side-by-side bars (e.g. imposed, standing, known collected) per group."""
     top = frame.head(n)
     if horizontal:
         top = top.iloc[::-1]
-    traces: list = []
+    fig = _base(title, source, height=max(440, 120 + 46 * len(top)) if horizontal else 440)
     colours = [OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[5]]
-    labels = [safe_text(v) for v in top[label_col]]
+    full = [safe_text(v) for v in top[label_col]]
+    labels = [safe_text(truncate(v, 36)) for v in top[label_col]]
+    if len(set(labels)) < len(labels):
+        labels = full
     for i, (col, name) in enumerate(series.items()):
         extra = top[hover_extra].astype(str).map(safe_text) if hover_extra else pd.Series([""] * len(top))
-        traces.append(
+        fig.add_trace(
             go.Bar(
                 x=top[col] if horizontal else labels,
                 y=labels if horizontal else top[col],
@@ -671,31 +895,31 @@ def grouped_bars(
                 marker_color=colours[i % len(colours)],
                 hovertext=[
                     f"<b>{lab}</b><br>{safe_text(name)}: {fmt_money(v, currency)}<br>{e}"
-                    for lab, v, e in zip(labels, top[col], extra)
+                    for lab, v, e in zip(full, top[col], extra)
                 ],
                 hoverinfo="text",
             )
         )
-    amount_axis = dict(title=dict(text=f"Amount ({currency})"))
-    return _base(
-        title,
-        source,
-        height=max(440, 120 + 46 * len(top)) if horizontal else 440,
-        data=traces,
-        barmode="group",
-        legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
-        **(dict(xaxis=amount_axis, yaxis=dict(automargin=True)) if horizontal else dict(yaxis=amount_axis)),
-    )
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    amounts = pd.concat([top[c] for c in series]) if len(top) else pd.Series(dtype=float)
+    if horizontal:
+        fig.update_xaxes(title_text=f"Amount ({currency})")
+        money_axis(fig, "x", amounts, currency, log)
+        fig.update_yaxes(automargin=True)
+    else:
+        fig.update_yaxes(title_text=f"Amount ({currency})")
+        money_axis(fig, "y", amounts, currency, log)
+    return fig
 
 
 def stacked_status(
     frame: pd.DataFrame, value_col: str, title: str, axis_label: str, source: str, currency: str | None
 ) -> go.Figure:
     """One bar per appeal status (count or money)."""
-    traces: list = []
+    fig = _base(title, source, height=380)
     for rec in frame.itertuples(index=False):
         v = getattr(rec, value_col)
-        traces.append(
+        fig.add_trace(
             go.Bar(
                 x=[STATUS_LABELS.get(rec.status, rec.status)],
                 y=[v],
@@ -709,7 +933,44 @@ def stacked_status(
                 showlegend=False,
             )
         )
-    return _base(title, source, height=380, data=traces, yaxis=dict(title=dict(text=safe_text(axis_label))))
+    fig.update_yaxes(title_text=safe_text(axis_label))
+    money_axis(fig, "y", frame[value_col] if len(frame) else [], currency)
+    return fig
+
+
+def published_rates(frame: pd.DataFrame, title: str, source: str) -> go.Figure:
+    """Each published collection figure's rate beside the Atlas's rate for the same authority and period."""
+    if len(frame) == 0:
+        return empty_figure(title, "No published collection figure concerns this selection.", source)
+    top = frame.iloc[::-1]
+    labels = [safe_text(f"{short_authority(a)} {p}") for a, p in zip(top["authority"], top["period"])]
+    fig = _base(title, source, height=max(360, 110 + 40 * len(top)))
+    published_hover = [
+        f"<b>{safe_text(r.what)}</b><br>Published: {r.published_rate:.1%} collected"
+        f"<br>Reported by {safe_text(r.source)}, as of {r.as_of:%Y-%m-%d}"
+        if pd.notna(r.published_rate)
+        else f"<b>{safe_text(r.what)}</b><br>No rate published"
+        for r in top.itertuples(index=False)
+    ]
+    atlas_hover = [
+        f"<b>Atlas data, same authority and period</b><br>{r.data_rate:.1%} of the standing amount collected"
+        f"<br>payment known for {r.data_payment_known} of {r.data_fines} fine(s)"
+        if pd.notna(r.data_rate)
+        else f"<b>Atlas data</b><br>payment known for {r.data_payment_known} of {r.data_fines} fine(s): no rate"
+        for r in top.itertuples(index=False)
+    ]
+    fig.add_trace(
+        go.Bar(x=top["published_rate"], y=labels, orientation="h", name="Published", marker_color=OKABE_ITO[1],
+               hovertext=published_hover, hoverinfo="text")
+    )
+    fig.add_trace(
+        go.Bar(x=top["data_rate"], y=labels, orientation="h", name="Atlas data (known payments)", marker_color=OKABE_ITO[0],
+               hovertext=atlas_hover, hoverinfo="text")
+    )
+    fig.update_xaxes(title_text="Share of the amount collected", tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(automargin=True)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    return fig
 
 
 def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currency: str | None) -> go.Figure:
@@ -742,7 +1003,8 @@ def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currenc
         acc = agg.setdefault((s, t), [0.0, 0])
         acc[0] += v
         acc[1] += n
-    link_trace = (
+    fig = _base(title, source, height=420)
+    fig.add_trace(
         go.Sankey(
             arrangement="snap",
             node=dict(label=nodes, color=[node_colour.get(n, "#888888") for n in nodes], pad=18, thickness=18),
@@ -758,15 +1020,15 @@ def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currenc
             ),
         )
     )
-    return _base(title, source, height=420, data=[link_trace])
+    return fig
 
 
 def durations_figure(durations: pd.DataFrame, title: str, source: str) -> go.Figure:
     if len(durations) == 0:
         return empty_figure(title, "No fines with a court ruling in this selection.", source)
-    traces: list = []
+    fig = _base(title, source, height=380)
     for status, grp in durations.groupby("appeal_status", sort=False):
-        traces.append(
+        fig.add_trace(
             go.Box(
                 x=grp["days"] / 365.25,
                 name=STATUS_LABELS.get(status, status),
@@ -781,11 +1043,6 @@ def durations_figure(durations: pd.DataFrame, title: str, source: str) -> go.Fig
                 orientation="h",
             )
         )
-    return _base(
-        title,
-        source,
-        height=380,
-        data=traces,
-        xaxis=dict(title=dict(text="Years from decision to latest ruling")),
-        showlegend=False,
-    )
+    fig.update_xaxes(title_text="Years from decision to latest ruling")
+    fig.update_layout(showlegend=False)
+    return fig

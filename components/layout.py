@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import html
 import re
 import sys
 import threading
@@ -19,7 +20,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import streamlit as st
 
-from components import countries, data, exports, figures, fx, metrics, publish, schema, uploads
+from components import countries, data, exports, figures, fx, metrics, publish, schema, sentences, uploads
 from components import params as P
 
 APP_NAME = "Enforcement Atlas"
@@ -178,7 +179,7 @@ def setup_page(title: str) -> Context:
         # A local file: material-icon and emoji favicons are fetched from a CDN.
         page_icon=str(FAVICON),
         layout="wide",
-        initial_sidebar_state="collapsed" if present else "auto",
+        initial_sidebar_state="collapsed" if present or _embed_chart() is not None else "auto",
     )
     st.html(A11Y_CSS)  # a Path: Streamlit reads the file and sends it as one <style>, outside the page's layout
     try:
@@ -234,6 +235,15 @@ def setup_page(title: str) -> Context:
         live=live,
         bundled=raw is None,
     )
+    first, last = base["decision_date"].min(), base["decision_date"].max()
+    st.session_state[_FILTER_LINE] = sentences.filter_summary(
+        flt, first.date() if pd.notna(first) else None, last.date() if pd.notna(last) else None
+    )
+    st.session_state[_CHART_COUNT] = 0
+    st.session_state[_DARK] = _dark_theme()
+    if _embed_chart() is not None:
+        _embed_view_start()
+        return ctx
     st.title(title)
     if live is not None and not live.ok:
         st.warning(live.message, icon=":material/cloud_off:")
@@ -245,6 +255,7 @@ def setup_page(title: str) -> Context:
 PAGES = (
     ("app.py", "Overview", ":material/dashboard:"),
     ("pages/1_Map.py", "Map", ":material/map:"),
+    ("pages/7_Fines.py", "Fines", ":material/list_alt:"),
     ("pages/2_Companies.py", "Companies", ":material/business:"),
     ("pages/3_Timeline.py", "Timeline", ":material/timeline:"),
     ("pages/4_Collection.py", "Collection", ":material/payments:"),
@@ -484,7 +495,32 @@ def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         key=P.DECISION_TYPES,
         help="Notices of intent and decisions without a fine are kept in the data but left out of totals by default.",
     )
+    article_options = metrics.article_numbers(base["articles"]) if "articles" in base else []
+    chosen_articles = bound(
+        st.multiselect,
+        "GDPR articles",
+        article_options,
+        options=article_options,
+        kind="multi",
+        format_func=lambda a: f"Art. {a}",
+        key=P.ARTICLES,
+        placeholder="Any article",
+        help="Decisions citing any of these articles (Art. 5 includes 5(1)(f)).",
+    )
+    violation_options = [v for v in schema.VIOLATIONS if "violation" in base and (base["violation"] == v).any()]
+    chosen_violations = bound(
+        st.multiselect,
+        "Violation type",
+        violation_options,
+        options=violation_options,
+        kind="multi",
+        format_func=lambda v: schema.VIOLATION_LABELS.get(v, v),
+        key=P.VIOLATIONS,
+        placeholder="Any type",
+    )
     return metrics.Filters(
+        articles=tuple(chosen_articles),
+        violations=tuple(chosen_violations),
         date_from=date_from if isinstance(date_from, dt.date) else None,
         date_to=date_to if isinstance(date_to, dt.date) else None,
         countries=tuple(chosen_countries),
@@ -581,13 +617,74 @@ def safe_url(url: object) -> str | None:
     return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None
 
 
+_FILTER_LINE = "_filter_line"
+_CHART_COUNT = "_chart_count"
+_DARK = "_dark_theme"
+_EMBED_SLOT = "atlas_embed"
+_EMBED_SLOT_DG = "_embed_slot"
+def _dark_theme() -> bool:
+    theme = getattr(st.context, "theme", None)
+    return bool(theme is not None and getattr(theme, "type", None) == "dark")
+
+
+def is_dark() -> bool:
+    """The viewer's theme is dark (the figures pick their map colours from it)."""
+    return bool(st.session_state.get(_DARK, False))
+
+
+def _embed_chart() -> int | None:
+    """With ?view=chart: the number (from 1) of the page's chart to show alone; else None."""
+    if str(st.query_params.get(P.VIEW, "")).lower() != "chart":
+        return None
+    raw = str(st.query_params.get(P.CHART, "1"))
+    return int(raw) if raw.isdigit() and int(raw) >= 1 else 1
+
+
+def _embed_view_start() -> None:
+    """The one-chart view: a slot for the chart, and a sink where the page's other elements replace one another.
+
+    The sink is an st.empty entered for the rest of the script (Streamlit resets the container stack
+    on every run), so the page code stays as it is; show_chart clears the sink and stops after its chart.
+    """
+    slot = st.container(key=_EMBED_SLOT)
+    sink = st.empty()
+    sink.__enter__()
+    st.session_state[_EMBED_SLOT_DG] = (slot, sink)
+
+
+def open_profile_on_click(selection) -> None:
+    """A click on a company's bar (customdata: its group) opens the Companies page on its profile."""
+    points = ((selection or {}).get("selection") or {}).get("points", []) if selection else []
+    names = [html.unescape(p["customdata"]) for p in points if isinstance(p.get("customdata"), str)]
+    if names:
+        query = view_query()
+        query[P.COMPANY] = names[0]
+        st.switch_page("pages/2_Companies.py", query_params=query)
+
+
+def filter_line() -> str:
+    return str(st.session_state.get(_FILTER_LINE, ""))
+
+
 def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection_mode=("points",)):
+    """Every chart: the active filters as its subtitle, presentation sizes, and the embed view's one chart."""
+    figures.add_subtitle(fig, filter_line())
     if _present_from_url():
-        fig.update_layout(font_size=18, title_font_size=26, hoverlabel_font_size=18)
+        figures.presentation_sizes(fig)
     config = figures.plot_config(filename, st.session_state.get(_IMAGE_FORMAT_STATE, "png"))
     kwargs = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": selection_mode}
+    st.session_state[_CHART_COUNT] = st.session_state.get(_CHART_COUNT, 0) + 1
+    wanted = _embed_chart()
+    if wanted is not None:
+        if st.session_state[_CHART_COUNT] != wanted:
+            return None
+        slot, sink = st.session_state[_EMBED_SLOT_DG]
+        with slot:
+            st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+        sink.empty()
+        st.stop()
     return st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
 
 

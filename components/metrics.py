@@ -34,6 +34,8 @@ class Filters:
     appeal: tuple[str, ...] = ()
     payment: tuple[str, ...] = ()
     types: tuple[str, ...] = DEFAULT_TYPES
+    articles: tuple[str, ...] = ()  # article numbers ("5", "32"): a fine matches if it cites any of them
+    violations: tuple[str, ...] = ()  # schema.VIOLATIONS codes
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,44 @@ def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
         mask &= frame["payment_status"].isin(flt.payment)
     if flt.types:
         mask &= frame["decision_type"].isin(flt.types)
+    if flt.articles and "articles" in frame:
+        mask &= cites_any(frame["articles"], flt.articles)
+    if flt.violations and "violation" in frame:
+        mask &= frame["violation"].isin(flt.violations)
     return frame if bool(mask.all()) else frame[mask]
+
+
+_ARTICLE_NUMBER = re.compile(r"^\s*(\d{1,2})")
+
+
+def article_numbers(articles: pd.Series) -> list[str]:
+    """The distinct article numbers cited ("5(1)(f);32" cites 5 and 32), in numeric order."""
+    found: set[str] = set()
+    for value in articles.dropna().unique():
+        for ref in str(value).split(";"):
+            m = _ARTICLE_NUMBER.match(ref)
+            if m:
+                found.add(str(int(m.group(1))))
+    return sorted(found, key=int)
+
+
+def cites_any(articles: pd.Series, numbers: tuple[str, ...]) -> pd.Series:
+    """True where the normalised article list cites any of the article numbers (5 matches 5(1)(f), not 50)."""
+    pattern = r"(?:^|;)\s*(?:" + "|".join(re.escape(n) for n in numbers) + r")(?:\(|;|$)"
+    return articles.fillna("").astype(str).str.contains(pattern, regex=True)
+
+
+def search(frame: pd.DataFrame, text: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Rows where every word of `text` appears in one of `columns` (case-insensitive, literal)."""
+    words = [w for w in text.lower().split() if w]
+    if not words:
+        return frame
+    cols = [c for c in columns if c in frame]
+    haystack = frame[cols].astype("string").fillna("").agg(" ".join, axis=1).str.lower()
+    mask = pd.Series(True, index=frame.index)
+    for word in words:
+        mask &= haystack.str.contains(word, regex=False)
+    return frame[mask]
 
 
 def money_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -269,84 +308,6 @@ def by_country(frame: pd.DataFrame, perspective: str = "authority") -> pd.DataFr
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def by_country_up_to_years(frame: pd.DataFrame, years: list[int], perspective: str = "authority") -> dict[int, pd.DataFrame]:
-    """by_country of the decisions up to each year, for all years from one grouped aggregation.
-
-    Same columns and order as `by_country(frame[frame["year"] <= y], perspective)` for each y:
-    sums and counts per (country, year) are accumulated over the years in one array; the median of
-    each cumulative set comes from each country's values sorted by year (no per-year refiltering).
-    """
-    years = sorted(int(y) for y in years)
-    is_money = frame["decision_type"].isin(schema.MONEY_DECISION_TYPES).to_numpy(dtype=bool)
-    where = frame["country"] if perspective == "authority" else home_country(frame)
-    where = where.to_numpy(dtype=object)
-    year = frame["year"].to_numpy(dtype=float)
-    keep = is_money & pd.notna(where) & (where != "") & np.isfinite(year)
-    if not keep.any() or not years:
-        return {y: by_country(frame.iloc[0:0], "authority") for y in years}
-    where, year = where[keep], year[keep]
-    value = frame["value_x"].to_numpy(dtype=float)[keep]
-    paid = frame["paid_x"].to_numpy(dtype=float)[keep]
-    standing = frame["standing_x"].to_numpy(dtype=float)[keep]
-    known = ~np.isnan(paid)
-    keys, key_idx = np.unique(where.astype(str), return_inverse=True)
-    year_idx = np.searchsorted(years, np.maximum(year, years[0]), side="left")
-    shape = (len(keys), len(years))
-
-    def cumulative(weights: np.ndarray) -> np.ndarray:
-        grid = np.zeros(shape)
-        np.add.at(grid, (key_idx, year_idx), np.nan_to_num(weights))
-        return grid.cumsum(axis=1)
-
-    fines = cumulative(np.ones(len(where)))
-    columns = {
-        "imposed": cumulative(frame["imposed_x"].to_numpy(dtype=float)[keep]),
-        "standing": cumulative(standing),
-        "value": cumulative(value),
-        "paid_known": cumulative(np.where(known, paid, 0.0)),
-        "payment_known": cumulative(known.astype(float)),
-        "known_standing": cumulative(np.where(known, standing, 0.0)),
-    }
-    order = np.lexsort((year, key_idx))  # each country's values in year order, for the medians
-    sorted_idx, sorted_year, sorted_value = key_idx[order], year[order], value[order]
-    bounds = np.searchsorted(sorted_idx, np.arange(len(keys) + 1))
-    names = {k: countries.name(k) for k in keys}
-    iso3 = {k: countries.iso3(k) for k in keys}
-    out: dict[int, pd.DataFrame] = {}
-    for j, y in enumerate(years):
-        rows = np.flatnonzero(fines[:, j] > 0)
-        medians = []
-        for i in rows:
-            lo, hi = bounds[i], bounds[i + 1]
-            vals = sorted_value[lo:hi][sorted_year[lo:hi] <= y]
-            vals = vals[~np.isnan(vals)]
-            medians.append(float(np.median(vals)) if len(vals) else np.nan)
-        payment_known = columns["payment_known"][rows, j].astype(int)
-        paid_known = np.where(payment_known > 0, columns["paid_known"][rows, j], np.nan)
-        known_standing = columns["known_standing"][rows, j]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rate = np.where(known_standing > 0, paid_known / known_standing, np.nan)
-        codes = keys[rows]
-        table = pd.DataFrame(
-            {
-                "iso2": codes,
-                "fines": fines[rows, j].astype(int),
-                "imposed": columns["imposed"][rows, j],
-                "standing": columns["standing"][rows, j],
-                "value": columns["value"][rows, j],
-                "median": medians,
-                "paid_known": paid_known,
-                "payment_known": payment_known,
-                "known_standing": known_standing,
-                "collection_rate": rate,
-                "iso3": [iso3[c] for c in codes],
-                "name": [names[c] for c in codes],
-            }
-        )
-        out[y] = table.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
-    return out
-
-
 def by_company(frame: pd.DataFrame, level: str = "group") -> pd.DataFrame:
     """Totals per company group (Meta rolls up Facebook, Instagram, WhatsApp) or per company."""
     key = "controller_group" if level == "group" else "controller"
@@ -402,6 +363,26 @@ def timeline(frame: pd.DataFrame, freq: str = "year", date_col: str = "decision_
     out = out.sort_index()
     out["cumulative"] = out["value"].cumsum()
     out["cumulative_fines"] = out["fines"].cumsum()
+    return out.reset_index()
+
+
+def timeline_by(frame: pd.DataFrame, key: str, chosen: list[str], freq: str = "year") -> pd.DataFrame:
+    """Per chosen group (a country or a company group), fines and amount per period and cumulative.
+
+    Columns: series (the group), period, fines, value, cumulative; every group gets every period, so lines are comparable.
+    """
+    money = money_rows(frame)
+    money = money[money[key].isin(chosen) & money["decision_date"].notna()]
+    if not len(money):
+        return pd.DataFrame(columns=["series", "period", "fines", "value", "cumulative"])
+    period = money["decision_date"].dt.to_period("M" if freq == "month" else "Y").dt.to_timestamp()
+    grouped = money.groupby([money[key], period], observed=True)
+    out = pd.DataFrame({"fines": grouped.size(), "value": grouped["value_x"].sum()})
+    out.index.names = ["series", "period"]
+    periods = sorted(out.index.get_level_values("period").unique())
+    full = pd.MultiIndex.from_product([[c for c in chosen if c in set(money[key])], periods], names=["series", "period"])
+    out = out.reindex(full, fill_value=0)
+    out["cumulative"] = out.groupby(level="series")["value"].cumsum()
     return out.reset_index()
 
 
@@ -497,14 +478,55 @@ def flows(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def lane_labels(frame: pd.DataFrame) -> pd.Series:
+    """One distinct lane label per fine (index fine_id): "Meta · IE 2022", with the month, then the id, where two would collide."""
+    group = frame["controller_group"].astype(str)
+    label = group + " · " + frame["country"].astype(str) + " " + frame["decision_date"].dt.strftime("%Y").fillna("")
+    clash = label.duplicated(keep=False)
+    label = label.where(~clash, group + " · " + frame["country"].astype(str) + " " + frame["decision_date"].dt.strftime("%Y-%m").fillna(""))
+    clash = label.duplicated(keep=False)
+    label = label.where(~clash, label + " (" + frame["fine_id"].astype(str) + ")")
+    return pd.Series(label.to_numpy(), index=frame["fine_id"].to_numpy())
+
+
 def lifecycle(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Events of the given fines, with the fine's label, for swimlanes."""
-    ev = events[events["fine_id"].isin(frame["fine_id"])].copy()
-    labels = frame.set_index("fine_id")
-    ev["label"] = ev["fine_id"].map(
-        lambda f: f"{labels.at[f, 'controller_group']} · {labels.at[f, 'country']} {labels.at[f, 'decision_date']:%Y}"
-    )
+    """Events of the given fines, with the fine's label, for swimlanes.
+
+    A decision without recorded events still gets its lane (its decision, from the fines table),
+    so a company's every decision shows.
+    """
+    frame = frame.drop_duplicates("fine_id")
+    ev = events[events["fine_id"].isin(frame["fine_id"])]
+    missing = frame[~frame["fine_id"].isin(ev["fine_id"]) & frame["decision_date"].notna()]
+    if len(missing):
+        decided = pd.DataFrame(
+            {
+                "fine_id": missing["fine_id"].to_numpy(),
+                "date": missing["decision_date"].to_numpy(dtype="datetime64[ns]"),
+                "event": "decision",
+                "outcome": "",
+                "amount": missing["amount"].to_numpy(),
+                "currency": missing["currency"].to_numpy(),
+                "court": "",
+                "source_url": missing["source_url"].to_numpy(),
+                "notes": "No later steps recorded.",
+            }
+        )
+        ev = pd.concat([ev, decided], ignore_index=True) if len(ev) else decided
+    ev = ev.copy()
+    ev["label"] = ev["fine_id"].map(lane_labels(frame))
     return ev.sort_values(["fine_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def per_capita(per_country: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Adds population and, per million inhabitants, fines_per_m and value_per_m (NaN where population is unknown)."""
+    pop = population.set_index("iso2")["population"] if len(population) else pd.Series(dtype=float)
+    out = per_country.copy()
+    out["population"] = out["iso2"].map(pop).astype("float64")
+    millions = out["population"] / 1e6
+    out["fines_per_m"] = out["fines"] / millions
+    out["value_per_m"] = out["value"] / millions
+    return out
 
 
 def top_fines(frame: pd.DataFrame, n: int = 10) -> pd.DataFrame:
@@ -526,10 +548,12 @@ def published_vs_data(collection: pd.DataFrame, prepared: pd.DataFrame) -> pd.Da
     decided = money["decision_date"].to_numpy()
     imposed_x = money["imposed_x"].to_numpy(dtype=float)
     paid_x = money["paid_x"].to_numpy(dtype=float)
+    standing_x = money["standing_x"].to_numpy(dtype=float)
     paid_known = ~np.isnan(paid_x)
     for rec in collection.itertuples(index=False):
         inside = (country == rec.country) & (decided >= _as_datetime64(rec.period_start)) & (decided <= _as_datetime64(rec.period_end))
         known = inside & paid_known
+        known_standing = float(np.nansum(standing_x[known]))
         published_rate = (
             rec.collected / rec.imposed if pd.notna(rec.collected) and pd.notna(rec.imposed) and rec.imposed else np.nan
         )
@@ -547,12 +571,25 @@ def published_vs_data(collection: pd.DataFrame, prepared: pd.DataFrame) -> pd.Da
                 "data_payment_known": int(known.sum()),
                 "data_imposed_x": float(np.nansum(imposed_x[inside])),
                 "data_collected_x": float(paid_x[known].sum()),
+                "data_rate": float(paid_x[known].sum()) / known_standing if known_standing > 0 else np.nan,
                 "source": rec.source,
                 "source_url": rec.source_url,
                 "as_of": rec.as_of,
             }
         )
     return pd.DataFrame(rows)
+
+
+def published_in_selection(collection: pd.DataFrame, flt: Filters) -> pd.DataFrame:
+    """The published collection figures that concern the selection: its authorities' countries and an overlapping period."""
+    keep = pd.Series(True, index=collection.index)
+    if flt.countries:
+        keep &= collection["country"].isin(flt.countries)
+    if flt.date_from:
+        keep &= collection["period_end"] >= pd.Timestamp(flt.date_from)
+    if flt.date_to:
+        keep &= collection["period_start"] <= pd.Timestamp(flt.date_to)
+    return collection[keep]
 
 
 def coverage(fines: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:

@@ -36,6 +36,10 @@ AMOUNT_BASIS: Final = "amount"
 LIVE_RATES: Final = "live"
 PRESENT: Final = "present"
 IMAGE_FORMAT: Final = "img"
+ARTICLES: Final = "article"
+VIOLATIONS: Final = "violation"
+VIEW: Final = "view"
+CHART: Final = "chart"
 
 # Page controls
 MAP_METRIC: Final = "metric"
@@ -49,6 +53,10 @@ TIMELINE_DATE: Final = "dateby"
 COLLECTION_BY: Final = "by"
 APPEALS_MEASURE: Final = "measure"
 DATA_SOURCE: Final = "data"
+FINES_SEARCH: Final = "search"
+SCALE: Final = "scale"
+COMPARE_BY: Final = "vs"
+COMPARE: Final = "compare"
 
 PARAMS: Final[tuple[Param, ...]] = (
     Param(DATE_FROM, "global", "First decision date shown (ISO date)", "2020-01-01"),
@@ -71,7 +79,17 @@ PARAMS: Final[tuple[Param, ...]] = (
     Param(LIVE_RATES, "global", "Try forex-python live rates when the rate is Latest (true/false)", "true"),
     Param(PRESENT, "global", "Presentation mode: sidebar closed, large type (1)", "1"),
     Param(IMAGE_FORMAT, "global", "Format of the charts' download (camera) button: PNG or SVG", "SVG"),
-    Param(MAP_METRIC, "Map", "Total imposed, Total standing, Number of fines, Median fine or Collection rate", "Number of fines"),
+    Param(ARTICLES, "global", "GDPR articles cited, as labelled (Art. 5 matches 5(1)(f)), repeatable", "Art. 32"),
+    Param(VIOLATIONS, "global", "Violation types as labelled, repeatable", "Insufficient security"),
+    Param(VIEW, "global", "chart: the page's one chart with its title, filters and source, nothing else", "chart"),
+    Param(CHART, "global", "With view=chart: which chart of the page (its number, from 1; default 1)", "2"),
+    Param(
+        MAP_METRIC,
+        "Map",
+        "Total imposed, Total standing, Number of fines, Median fine, Collection rate, Fines per million "
+        "or Amount per million (inhabitants)",
+        "Number of fines",
+    ),
     Param(MAP_PERSPECTIVE, "Map", "Fining authority's country or Company's home country", "Company's home country"),
     Param(MAP_YEAR, "Map", "Decisions up to this year (the slider; default All years)", "2022"),
     Param(MAP_FLOWS, "Map", "Draw cross-border flows (true/false)", "true"),
@@ -81,6 +99,10 @@ PARAMS: Final[tuple[Param, ...]] = (
     Param(TIMELINE_DATE, "Timeline", "Decision date or Latest outcome", "Latest outcome"),
     Param(COLLECTION_BY, "Collection", "Authority, Year or Company origin", "Company origin"),
     Param(APPEALS_MEASURE, "Appeals", "Number of fines or Money", "Money"),
+    Param(FINES_SEARCH, "Fines", "Words that every row shown contains (company, authority, country, articles, violation, notes)", "clearview"),
+    Param(SCALE, "Timeline", "Amount axis: Linear or Log (also on Companies' bar chart)", "Log"),
+    Param(COMPARE_BY, "Timeline", "Compare as lines: Countries or Companies", "Companies"),
+    Param(COMPARE, "Timeline", "Up to five countries (as labelled) or company groups to compare, repeatable", "Ireland (IE)"),
     Param(DATA_SOURCE, "global", "With an upload in this session: Bundled, My upload or Merged", "My upload"),
 )
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, layout, metrics
+from components import charts, countries, figures, layout, metrics, tables
 from components import params as P
 
 ctx = layout.setup_page("Companies")
@@ -75,48 +77,16 @@ if company:
             note=figures.collection_basis_note(head.payment_known, int((money["payment_status"] == "suspended").sum())),
         )
     if len(profile):
-        table = profile.assign(
-            decided=metrics.decided_label(profile),
-            country_name=profile["country"].map(countries.name),
-            source=profile["source_url"].map(layout.safe_url),
-            type=profile["decision_type"].map(layout.TYPE_LABELS),
-            appeal=profile["appeal_status"].map(figures.STATUS_LABELS),
-            payment=profile["payment_status"].map(figures.STATUS_LABELS),
-        )[
-            [
-                "decided",
-                "country_name",
-                "authority",
-                "type",
-                "amount",
-                "currency",
-                "standing_x",
-                "appeal",
-                "payment",
-                "paid_x",
-                "source",
-                "notes",
-            ]
-        ]
-        st.dataframe(
+        table = tables.fines_frame(profile).sort_values("decision_date", kind="stable")
+        table["decision_type_label"] = table["decision_type"].map(layout.TYPE_LABELS)
+        tables.show(
             table,
-            hide_index=True,
-            key="profile_table",
-            column_config={
-                "decided": st.column_config.TextColumn("Decided", help="A month or a year where only that is known."),
-                "country_name": st.column_config.TextColumn("Country"),
-                "authority": st.column_config.TextColumn("Authority"),
-                "type": st.column_config.TextColumn("Decision"),
-                "amount": st.column_config.NumberColumn("Amount", format="%,.0f"),
-                "currency": st.column_config.TextColumn("Cur."),
-                "standing_x": st.column_config.NumberColumn(f"Standing ({cur})", format="%,.0f"),
-                "appeal": st.column_config.TextColumn("Appeal"),
-                "payment": st.column_config.TextColumn("Payment"),
-                "paid_x": st.column_config.NumberColumn(f"Paid ({cur})", format="%,.0f", help="Blank: not known."),
-                "source": st.column_config.LinkColumn("Source", display_text=r"https?://(?:www\.)?([^/]+)"),
-                "notes": st.column_config.TextColumn("Notes", width="large"),
-            },
-            alt=f"Every decision about {company}",
+            "profile_table",
+            cur,
+            f"Every decision about {company}",
+            columns=["decided", "country_name", "authority_short", "decision_type_label", "as_decided", "standing_x",
+                     "appeal", "payment", "paid_x", "source", "notes"],
+            widths=tables.FINES_WIDTHS,
         )
         lanes = metrics.lifecycle(profile, ctx.events)
         fig = figures.swimlanes(lanes, f"{company}: each decision's lifecycle", ctx.source_line())
@@ -148,6 +118,18 @@ companies = metrics.by_company(rows, level)
 if len(companies) == 0:
     layout.empty_state("No fines match these filters.")
     st.stop()
+# a bar names a company group or a company as named; either opens its group's profile
+group_of = dict(zip(ctx.fines["controller"], ctx.fines["controller_group"])) if level == "company" else {}
+companies["group_key"] = companies["company"].map(lambda c: group_of.get(c, c))
+log = charts.scale_control()
+
+
+def _bar_opens_profile(chart_key: str) -> None:
+    points = (st.session_state.get(chart_key) or {}).get("selection", {}).get("points", [])
+    names = [html.unescape(p["customdata"]) for p in points if isinstance(p.get("customdata"), str)]
+    if names:
+        st.session_state[P.COMPANY] = names[0]
+
 
 left, right = st.columns(2) if not ctx.present else (st.container(), st.container())
 with left:
@@ -161,8 +143,17 @@ with left:
         currency=cur,
         hover_cols={"fines": "Fines", "authorities": "Authorities", "home": "Home country"},
         n=20,
+        log=log,
+        key_col="group_key",
     )
-    layout.show_chart(fig, "companies_bar", "atlas-companies", alt="Companies by amount fined")
+    layout.show_chart(
+        fig,
+        "companies_bar",
+        "atlas-companies",
+        alt="Companies by amount fined; click a bar to open its profile",
+        on_select=lambda: _bar_opens_profile("companies_bar"),
+    )
+    st.caption("Click a bar to open the company's profile above.")
 with right:
     multi = metrics.multi_authority(companies)
     fig = figures.hbar(
@@ -175,25 +166,23 @@ with right:
         hover_cols={"fines": "Fines", "countries": "Countries", "home": "Home country"},
         n=20,
         colour=figures.OKABE_ITO[5],
+        key_col="group_key",
     )
-    layout.show_chart(fig, "companies_multi", "atlas-multi-authority", alt="Companies fined by several authorities")
+    layout.show_chart(
+        fig,
+        "companies_multi",
+        "atlas-multi-authority",
+        alt="Companies fined by several authorities; click a bar to open its profile",
+        on_select=lambda: _bar_opens_profile("companies_multi"),
+    )
 
 st.subheader("All companies in this selection")
-st.dataframe(
-    companies.assign(home=companies["home"].map(lambda c: countries.name(c) if c else "")),
-    hide_index=True,
-    key="companies_table",
-    column_config={
-        "company": st.column_config.TextColumn("Company"),
-        "imposed": st.column_config.NumberColumn(f"Imposed ({cur})", format="%,.0f"),
-        "standing": st.column_config.NumberColumn(f"Standing ({cur})", format="%,.0f"),
-        "value": None,
-        "paid_known": st.column_config.NumberColumn(f"Known paid ({cur})", format="%,.0f"),
-        "payment_known": st.column_config.NumberColumn("Payment known"),
-        "first": st.column_config.DateColumn("First", format="YYYY-MM-DD"),
-        "last": st.column_config.DateColumn("Latest", format="YYYY-MM-DD"),
-    },
-    alt="Table of companies with totals",
+tables.show(
+    companies.assign(home_name=companies["home"].map(lambda c: countries.name(c) if c else None)),
+    "companies_table",
+    cur,
+    "Table of companies with totals",
+    columns=["company", "fines", "authorities", "imposed", "standing", "paid_known", "payment_known", "home_name", "first", "last"],
 )
 
 

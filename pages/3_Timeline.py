@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import figures, layout, metrics
+from components import charts, figures, layout, metrics
 from components import params as P
 
 ctx = layout.setup_page("Timeline")
@@ -38,6 +38,8 @@ with controls:
         or "decision"
     )
 
+    log = charts.scale_control()
+
 rows = metrics.with_outcome_date(ctx.filtered, ctx.events)
 if len(metrics.money_rows(rows)) == 0:
     layout.empty_state("No fines match these filters.")
@@ -46,8 +48,22 @@ if len(metrics.money_rows(rows)) == 0:
 date_col = "decision_date" if date_by == "decision" else "outcome_date"
 date_label = "decision date" if date_by == "decision" else "date of the latest outcome"
 per = metrics.timeline(rows, freq, date_col)
-fig = figures.timeline_figure(per, freq, f"Fines per {freq} by {date_label}, and cumulative ({cur})", cur, ctx.source_line())
+fig = figures.timeline_figure(
+    per, freq, f"Fines per {freq} by {date_label}, and cumulative ({cur})", cur, ctx.source_line(), log=log
+)
 layout.show_chart(fig, "timeline_chart", "atlas-timeline", alt=f"Fines per {freq} and cumulative")
+charts.numbers(per.assign(period=per["period"].dt.strftime("%Y" if freq == "year" else "%Y-%m")), "timeline_numbers", cur)
+
+st.subheader("Compare countries or companies")
+key, chosen, names = charts.compare_controls(rows)
+if chosen:
+    lines = metrics.timeline_by(rows, key, chosen, freq).assign(series=lambda f: f["series"].map(names))
+    what = "countries" if key == "country" else "companies"
+    fig = figures.compare_lines(lines, freq, f"Cumulative amount of {len(chosen)} {what} ({cur})", cur, ctx.source_line(), log=log)
+    layout.show_chart(fig, "timeline_compare", "atlas-compare", alt=f"Cumulative amount of the chosen {what}")
+    charts.numbers(lines.assign(period=lines["period"].dt.strftime("%Y" if freq == "year" else "%Y-%m")), "compare_numbers", cur)
+else:
+    st.caption("Pick up to five countries or companies to draw each as a line.")
 
 st.subheader("Lifecycles: decision, appeal, rulings, payment")
 money = metrics.money_rows(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import figures, layout, metrics
+from components import figures, layout, metrics, tables
 from components import params as P
 
 ctx = layout.setup_page("Collection")
@@ -68,56 +68,55 @@ fig = figures.grouped_bars(
     horizontal=by != "year",
 )
 layout.show_chart(fig, "collection_chart", "atlas-collection", alt=f"Imposed, standing and collected by {by}")
-st.dataframe(
+tables.show(
     table,
-    hide_index=True,
-    key="collection_table",
-    column_config={
-        "group": st.column_config.TextColumn(by.capitalize()),
-        "label": None,
-        "country": st.column_config.TextColumn("Country") if by == "authority" else None,
-        "fines": st.column_config.NumberColumn("Fines"),
-        "payment_known": st.column_config.NumberColumn("Payment known"),
-        "imposed": st.column_config.NumberColumn(f"Imposed ({cur})", format="%,.0f"),
-        "standing": st.column_config.NumberColumn(f"Standing ({cur})", format="%,.0f"),
-        "collected": st.column_config.NumberColumn(f"Known collected ({cur})", format="%,.0f"),
-        "known_standing": st.column_config.NumberColumn(f"Standing where payment known ({cur})", format="%,.0f"),
-        "collection_rate": st.column_config.NumberColumn("Collection rate", format="percent"),
-        "coverage": st.column_config.TextColumn("Coverage"),
-    },
-    alt="Collection table",
+    "collection_table",
+    cur,
+    "Collection table",
+    columns=["group", *(["country"] if by == "authority" else []), "fines", "payment_known", "imposed", "standing",
+             "collected", "collection_rate", "coverage"],
+    column_config={"group": st.column_config.TextColumn(by.capitalize(), width="medium", pinned=True),
+                   "country": st.column_config.TextColumn("Country", width="small"),
+                   "coverage": st.column_config.TextColumn("Coverage", width="medium")},
 )
 
 st.subheader("What authorities and journalists published")
 st.caption(
     "Published figures in their own currency and period, beside what this dataset holds for the same authority and period."
 )
-published = metrics.published_vs_data(ctx.collection, ctx.fines[ctx.fines["decision_type"].isin(ctx.filters.types)])
+published = metrics.published_vs_data(metrics.published_in_selection(ctx.collection, ctx.filters), rows)
+sources = " · ".join(sorted({f"{r.source} ({r.as_of:%Y-%m-%d})" for r in published.itertuples()})) if len(published) else ""
+fig = figures.published_rates(
+    published,
+    "Collection rate: published figures beside this dataset (same authority, same period)",
+    ctx.source_line(f"Published figures: {sources}" if sources else ""),
+)
+layout.show_chart(fig, "published_chart", "atlas-published-collection", alt="Published collection rates beside the data")
 if len(published):
     published["source_url"] = published["source_url"].map(layout.safe_url)
-    st.dataframe(
-        published,
-        hide_index=True,
-        key="published_table",
+    tables.show(
+        published.assign(source_link=published["source_url"]),
+        "published_table",
+        cur,
+        "Published collection figures beside the dataset",
+        columns=["authority", "period", "what", "published_imposed", "published_collected", "currency", "published_rate",
+                 "data_fines", "data_payment_known", "data_imposed_x", "data_collected_x", "data_rate", "source",
+                 "source_link", "as_of"],
         column_config={
-            "authority": st.column_config.TextColumn("Authority"),
             "period": st.column_config.TextColumn("Period"),
             "what": st.column_config.TextColumn("Figure", width="medium"),
             "published_imposed": st.column_config.NumberColumn("Published: imposed", format="%,.0f"),
             "published_collected": st.column_config.NumberColumn("Published: collected", format="%,.0f"),
-            "currency": st.column_config.TextColumn("Cur."),
             "published_rate": st.column_config.NumberColumn("Published rate", format="percent"),
             "data_fines": st.column_config.NumberColumn("Fines in our data"),
             "data_payment_known": st.column_config.NumberColumn("…payment known"),
             "data_imposed_x": st.column_config.NumberColumn(f"Our data: imposed ({cur})", format="%,.0f"),
             "data_collected_x": st.column_config.NumberColumn(f"Our data: known collected ({cur})", format="%,.0f"),
+            "data_rate": st.column_config.NumberColumn("Our data: rate (known)", format="percent"),
             "source": st.column_config.TextColumn("Reported by"),
-            "source_url": st.column_config.LinkColumn("Source", display_text=r"https?://(?:www\.)?([^/]+)"),
+            "source_link": st.column_config.LinkColumn("Source", display_text=tables.HOST_DISPLAY),
             "as_of": st.column_config.DateColumn("As of", format="YYYY-MM-DD"),
         },
-        alt="Published collection figures beside the dataset",
     )
-else:
-    st.info("No published collection figures are bundled.")
 layout.sources_panel(money, ctx, "collection")
 layout.download_buttons(money, ctx, "collection", "enforcement-atlas-collection")

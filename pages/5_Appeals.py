@@ -52,15 +52,16 @@ with tiles:
 
 value_col = "fines" if measure == "count" else "imposed"
 axis = "Number of fines" if measure == "count" else f"Amount imposed ({cur})"
+what = "number of fines" if measure == "count" else f"amount imposed ({cur})"  # the currency keeps its capitals
 left, right = st.columns(2) if not ctx.present else (st.container(), st.container())
 with left:
     fig = figures.stacked_status(
-        outcomes, value_col, f"Outcomes: {axis.lower()}", axis, ctx.source_line(), cur if measure == "money" else None
+        outcomes, value_col, f"Outcomes: {what}", axis, ctx.source_line(), cur if measure == "money" else None
     )
     layout.show_chart(fig, "appeals_outcomes", "atlas-appeal-outcomes", alt="Appeal outcomes")
 with right:
     fig = figures.sankey(
-        outcomes, value_col, f"From decision to outcome ({axis.lower()})", ctx.source_line(), cur if measure == "money" else None
+        outcomes, value_col, f"From decision to outcome: {what}", ctx.source_line(), cur if measure == "money" else None
     )
     layout.show_chart(fig, "appeals_sankey", "atlas-appeal-flow", alt="Flow from decision to appeal outcome")
 

@@ -191,24 +191,6 @@ def test_conversion_to_display_currency(sample):
     assert prepared["rate_date"].str.match(r"\d{4}-\d{2}-\d{2}").all()
 
 
-@pytest.mark.parametrize("perspective", ["authority", "company"])
-@pytest.mark.parametrize("amount_basis", ["imposed", "standing"])
-def test_by_country_up_to_years_equals_a_loop_over_years(sample, perspective, amount_basis):
-    """The Map's all-years aggregation gives what by_country gives for each year's cumulative rows."""
-    from components import data
-
-    for fines in (sample, data.load_bundle().fines):
-        prepared = metrics.prepare(fines, metrics.Money("EUR", amount_basis=amount_basis))
-        rows = metrics.apply_filters(prepared, metrics.Filters(types=tuple(schema.DECISION_TYPES)))
-        years = sorted(int(y) for y in rows["year"].dropna().unique())
-        at_once = metrics.by_country_up_to_years(rows, years, perspective)
-        assert sorted(at_once) == years
-        for year in years:
-            looped = metrics.by_country(rows[rows["year"] <= year], perspective)
-            assert list(at_once[year]["iso2"]) == list(looped["iso2"]), year
-            pd.testing.assert_frame_equal(at_once[year], looped, check_dtype=False, rtol=1e-9)
-
-
 @pytest.mark.parametrize(
     ("text", "end", "expected"),
     [

@@ -165,3 +165,43 @@ def test_empty_filters_show_an_empty_state_not_an_error():
     for page in PAGES:
         page_at = run(page, q="no company is called this")
         assert any("No fines match" in i.value or "No decisions" in i.value for i in page_at.info), page
+
+
+@pytest.mark.parametrize("page", ["app.py", "pages/1_Map.py", "pages/3_Timeline.py"])
+def test_embed_view_draws_one_chart_only(page):
+    """?view=chart: the page's first chart alone (its title, filters and source are inside the figure)."""
+    at = run(page, view="chart")
+    assert not at.exception, [e.message for e in at.exception]
+    assert len(at.get("plotly_chart")) == 1
+    assert not at.title  # the page's heading is left out; the figure has its own title
+    assert not [e for e in at.get("expandable")]  # no sources panel, no tables
+
+
+def test_second_chart_of_a_page_can_be_embedded():
+    at = run("pages/3_Timeline.py", view="chart", chart="2")
+    assert not at.exception, [e.message for e in at.exception]
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    assert "Lifecycle" in charts[0].proto.spec or "lifecycle" in charts[0].proto.spec.lower()
+
+
+def test_clearview_lifecycle_has_a_lane_per_decision(raw_fines):
+    at = run("pages/2_Companies.py", company="Clearview AI")
+    n = int((raw_fines["controller_group"] == "Clearview AI").sum())
+    lanes = next(c for c in at.get("plotly_chart") if "lifecycle" in c.proto.spec)
+    import json
+
+    spec = json.loads(lanes.proto.spec)
+    labels = {y for t in spec["data"] for y in (t.get("y") or [])}
+    assert len(labels) == n == 10
+
+
+def test_timeline_draws_as_many_lanes_as_it_promises():
+    import json
+
+    at = run("pages/3_Timeline.py")
+    lanes = next(c for c in at.get("plotly_chart") if "Lifecycle of the" in c.proto.spec)
+    spec = json.loads(lanes.proto.spec)
+    labels = {y for t in spec["data"] for y in (t.get("y") or [])}
+    assert f"Lifecycle of the {len(labels)} largest" in spec["layout"]["title"]["text"]
+    assert len(labels) == 20

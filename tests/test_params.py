@@ -19,6 +19,7 @@ PAGE_FILES = {
     "Timeline": "pages/3_Timeline.py",
     "Collection": "pages/4_Collection.py",
     "Appeals": "pages/5_Appeals.py",
+    "Fines": "pages/7_Fines.py",
 }
 # What each example value must become in the control (the option behind the label).
 EXPECTED = {
@@ -44,9 +45,15 @@ EXPECTED = {
     P.TIMELINE_DATE: "outcome",
     P.COLLECTION_BY: "origin",
     P.APPEALS_MEASURE: "money",
+    P.ARTICLES: ["32"],
+    P.VIOLATIONS: ["insufficient_security"],
+    P.FINES_SEARCH: "clearview",
+    P.SCALE: "log",
+    P.COMPARE_BY: "company",
+    P.COMPARE: ["IE"],
 }
 # Keys whose control appears only in a particular state, tested elsewhere.
-CONDITIONAL = {P.FX_YEAR, P.LIVE_RATES, P.PRESENT, P.DATA_SOURCE}
+CONDITIONAL = {P.FX_YEAR, P.LIVE_RATES, P.PRESENT, P.DATA_SOURCE, P.VIEW, P.CHART}
 
 
 def test_names_are_unique_and_params_module_is_the_only_place():

@@ -1,0 +1,152 @@
+"""The Map page's pieces: its metrics, the one year control that ▶ Play drives, and the map itself.
+
+UI module (imports streamlit). The year lives in one place, the `year` URL parameter behind the
+page's slider: Play steps that slider (a fragment that reruns itself once a second), so the URL,
+the title and the map always name the same year. Only the map reruns while playing; the page
+reruns once when Play stops, so its tables catch up.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Final
+
+import pandas as pd
+import streamlit as st
+
+from components import countries, figures, layout, metrics, population
+from components import params as P
+
+#: metric -> (label, column, is_share, is_count)
+METRICS: Final = {
+    "total": ("Total imposed", "imposed", False, False),
+    "standing": ("Total standing", "standing", False, False),
+    "count": ("Number of fines", "fines", False, True),
+    "median": ("Median fine", "median", False, False),
+    "collection": ("Collection rate", "collection_rate", True, False),
+    "fines_per_m": ("Fines per million", "fines_per_m", False, True),
+    "value_per_m": ("Amount per million", "value_per_m", False, False),
+}
+PER_CAPITA: Final = ("fines_per_m", "value_per_m")
+PERSPECTIVES: Final = {"authority": "Fining authority's country", "company": "Company's home country"}
+ALL: Final = "all"
+STEP_SECONDS: Final = 1.2
+_PLAYING = "map_playing"
+_LAST_STEP = "map_last_step"
+_RERUN_PAGE = "map_rerun_page"
+
+
+def per_country(rows: pd.DataFrame, perspective: str) -> pd.DataFrame:
+    """The map's figures per country, with per-million figures where the population is known."""
+    return metrics.per_capita(metrics.by_country(rows, perspective), population.load())
+
+
+def up_to(rows: pd.DataFrame, year: str) -> pd.DataFrame:
+    return rows if year == ALL else rows[rows["year"] <= int(year)]
+
+
+def _play(first: str) -> None:
+    st.session_state[_PLAYING] = True
+    st.session_state[_LAST_STEP] = time.monotonic()
+    st.session_state[P.MAP_YEAR] = first
+    st.query_params[P.MAP_YEAR] = first
+
+
+def _pause() -> None:
+    st.session_state[_PLAYING] = False
+    st.session_state[_RERUN_PAGE] = True
+
+
+def _rerun_page() -> None:
+    st.session_state[_RERUN_PAGE] = True
+
+
+def _step(options: list[str]) -> None:
+    """While playing, move the year on by one every STEP_SECONDS; stop on the last year."""
+    if not st.session_state.get(_PLAYING):
+        return
+    if time.monotonic() - st.session_state.get(_LAST_STEP, 0.0) < STEP_SECONDS * 0.8:
+        return
+    years = [o for o in options if o != ALL]
+    current = st.session_state.get(P.MAP_YEAR, ALL)
+    position = years.index(current) if current in years else -1
+    following = years[min(position + 1, len(years) - 1)]
+    st.session_state[P.MAP_YEAR] = following
+    st.query_params[P.MAP_YEAR] = following
+    st.session_state[_LAST_STEP] = time.monotonic()
+    if following == years[-1]:
+        st.session_state[_PLAYING] = False
+        st.session_state[_RERUN_PAGE] = True
+
+
+def year_control(years: list[int]) -> str:
+    """The page's one year control: a slider bound to the URL, with ▶ Play and ❚❚ Pause beside it."""
+    options = [*[str(y) for y in years], ALL]
+    _step(options)
+    if st.session_state.get(P.MAP_YEAR) not in (None, *options):
+        st.session_state[P.MAP_YEAR] = ALL
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    with row:
+        playing = bool(st.session_state.get(_PLAYING))
+        if playing:
+            st.button("❚❚ Pause", key="map_pause", on_click=_pause, help="Stop on this year.")
+        else:
+            st.button(
+                "▶ Play",
+                key="map_play",
+                on_click=_play,
+                args=(options[0],),
+                help="Step through the years, decisions up to each year; the address follows.",
+            )
+        year = st.select_slider(
+            "Decisions up to year",
+            options=options,
+            value=ALL,
+            key=P.MAP_YEAR,
+            bind="query-params",
+            format_func=lambda v: "All years" if v == ALL else v,
+            on_change=_rerun_page,
+            width="stretch",
+        )
+    return year or ALL
+
+
+def title(label: str, perspective: str, year: str, years: list[int]) -> str:
+    where = "fining authority" if perspective == "authority" else "company home"
+    when = f"decisions up to {year}" if year != ALL else (f"all years ({years[0]}–{years[-1]})" if years else "all years")
+    return f"{label} by {where} country, {when}"
+
+
+def after_chart() -> None:
+    """A click on a country or the end of Play reruns the whole page (the fragment reran only the map)."""
+    if st.session_state.pop(_RERUN_PAGE, False):
+        st.rerun(scope="app")
+
+
+def run_every() -> float | None:
+    return STEP_SECONDS if st.session_state.get(_PLAYING) else None
+
+
+def focus_country(perspective: str) -> None:
+    """Clicking a country filters every chart to it (the sidebar's authority filter)."""
+    state = st.session_state.get("map_chart")
+    points = (state or {}).get("selection", {}).get("points", []) if state else []
+    codes = [p.get("customdata") for p in points if isinstance(p.get("customdata"), str)]
+    if codes and perspective == "authority":
+        layout.set_global(P.COUNTRIES, sorted(set(codes)))
+        st.session_state[_RERUN_PAGE] = True
+
+
+def ranking(frame: pd.DataFrame, column: str, label: str, currency: str) -> pd.DataFrame:
+    """The map's numbers as a table, largest first (the OWID 'table' tab beside the map)."""
+    shown = frame[frame[column].notna()].sort_values(column, ascending=False)
+    return shown.assign(name=shown["iso2"].map(countries.name))
+
+
+def area(perspective: str, frame: pd.DataFrame) -> set[str]:
+    return countries.EEA_UK if perspective == "authority" else countries.EEA_UK | set(frame["iso2"])
+
+
+def edges(all_years: pd.DataFrame, column: str, is_share: bool) -> list[float]:
+    """Fixed colour classes across the years, so Play compares like with like."""
+    return figures.SHARE_EDGES if is_share else figures.class_breaks(all_years[column].tolist())

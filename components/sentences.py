@@ -1,0 +1,69 @@
+"""Sentences the pages and figures say about a selection. Pure: no streamlit.
+
+One place for the wording, so a chart's subtitle, an export's header and a page's caption
+name the same filters the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from components import countries, metrics, schema
+
+_STATUS = {
+    "not_appealed": "not appealed",
+    "pending": "appeal pending",
+    "upheld": "upheld",
+    "reduced": "reduced",
+    "annulled": "annulled",
+    "remitted": "sent back",
+    "withdrawn": "appeal withdrawn",
+    "unknown": "unknown",
+    "paid": "paid",
+    "partly_paid": "partly paid",
+    "unpaid": "unpaid",
+    "suspended": "suspended",
+    "not_due": "nothing due",
+}
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 fine', '3 fines', '2 authorities'."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _listed(values, limit: int = 4) -> str:
+    values = list(values)
+    if len(values) <= limit:
+        return ", ".join(values)
+    return ", ".join(values[:limit]) + f" and {len(values) - limit} more"
+
+
+def filter_summary(flt: metrics.Filters, first: dt.date | None = None, last: dt.date | None = None) -> str:
+    """The active filters as one line ("Filters: Ireland; Art. 32; 2020-01-01 to 2024-12-31"), or "All fines"."""
+    parts: list[str] = []
+    if flt.countries:
+        parts.append(_listed(countries.name(c) for c in flt.countries))
+    date_from = flt.date_from if flt.date_from and (first is None or flt.date_from > first) else None
+    date_to = flt.date_to if flt.date_to and (last is None or flt.date_to < last) else None
+    if date_from or date_to:
+        parts.append(f"{date_from.isoformat() if date_from else 'start'} to {date_to.isoformat() if date_to else 'latest'}")
+    if flt.company.strip():
+        parts.append(f"company contains “{flt.company.strip()}”")
+    if flt.sectors:
+        parts.append(_listed(schema.SECTOR_LABELS.get(s, s) for s in flt.sectors))
+    if flt.articles:
+        parts.append(_listed(f"Art. {a}" for a in flt.articles))
+    if flt.violations:
+        parts.append(_listed(schema.VIOLATION_LABELS.get(v, v) for v in flt.violations))
+    if flt.appeal:
+        parts.append("appeal " + _listed(_STATUS.get(s, s) for s in flt.appeal))
+    if flt.payment:
+        parts.append("payment " + _listed(_STATUS.get(s, s) for s in flt.payment))
+    if tuple(flt.types) != tuple(metrics.DEFAULT_TYPES):
+        parts.append("types " + _listed(t.replace("_", " ") for t in flt.types))
+    return ("Filters: " + "; ".join(parts)) if parts else "All fines in the data"
+
+
+def payment_known(known: int, total: int) -> str:
+    return f"payment known for {known:,} of {plural(total, 'fine')}"

@@ -1,0 +1,221 @@
+"""Tables: one column configuration for every table the pages show, and the assembly of the Fines table.
+
+UI module (imports streamlit for st.column_config). A column is described once here, by its
+name, and every page's table uses the same label, format and width for it. Unknown values
+read "unknown" (the grid's placeholder), never None, NaN or 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import quote
+
+import pandas as pd
+import streamlit as st
+
+from components import countries, figures, metrics, schema
+from components import params as P
+
+UNKNOWN: Final = "unknown"
+HOST_DISPLAY: Final = r"https?://(?:www\.)?([^/]+)"
+
+
+@dataclass(frozen=True)
+class Column:
+    kind: str  # text, money (display currency), amount (original currency), count, percent, link, profile, date
+    label: str
+    width: str | int | None = None  # "small", "medium", "large", pixels, or None (the grid's choice)
+    help: str | None = None
+    pinned: bool = False
+
+
+#: Every column a page table may show, by its name in the frame. "{cur}" is the display currency.
+COLUMNS: Final[dict[str, Column]] = {
+    "controller": Column("text", "Company", "medium", pinned=True),
+    "company": Column("text", "Company", "medium", pinned=True),
+    "name": Column("text", "Country", "medium", pinned=True),
+    "iso2": Column("text", "ISO", "small"),
+    "authority": Column("text", "Authority", "medium"),
+    "authority_short": Column("text", "Authority", "small"),
+    "country_name": Column("text", "Country", "small"),
+    "decided": Column("text", "Decided", "small", "A month or a year where only that is known."),
+    "decision_type_label": Column("text", "Decision", "small"),
+    "amount": Column("amount", "Amount", "small", "As decided, in the decision's currency."),
+    "as_decided": Column("text", "As decided", "small", "The amount in the decision's own currency."),
+    "currency": Column("text", "Cur.", "small"),
+    "imposed_x": Column("money", "Imposed ({cur})", 112),
+    "imposed": Column("money", "Imposed ({cur})", 112),
+    "value_x": Column("money", "Amount ({cur})", 112, "In the display currency, as imposed or standing (sidebar)."),
+    "standing_x": Column("money", "Standing ({cur})", 112, "After the latest court rulings."),
+    "standing": Column("money", "Standing ({cur})", 112, "After the latest court rulings."),
+    "paid_x": Column("money", "Paid ({cur})", 112, "Known paid; unknown where no source says."),
+    "paid_known": Column("money", "Known paid ({cur})", 112),
+    "collected": Column("money", "Known collected ({cur})", 112),
+    "known_standing": Column("money", "Standing where payment known ({cur})", 112),
+    "median": Column("money", "Median ({cur})", 112),
+    "value_per_m": Column("money", "{cur} per million people", 112),
+    "fines_per_m": Column("ratio", "Fines per million people", "small"),
+    "population": Column("count", "Population", "small"),
+    "fines": Column("count", "Fines", "small"),
+    "authorities": Column("count", "Authorities", "small"),
+    "countries": Column("count", "Countries", "small"),
+    "payment_known": Column("count", "Payment known", "small"),
+    "collection_rate": Column("percent", "Collected (known)", "small"),
+    "violation_label": Column("text", "Violation", "medium"),
+    "articles": Column("text", "Articles", "small", "GDPR articles cited, normalised: 5(1)(f);32."),
+    "appeal": Column("text", "Appeal", "small"),
+    "payment": Column("text", "Payment", "small"),
+    "home_name": Column("text", "Home country", "small", "The group's headquarters."),
+    "first": Column("date", "First", "small"),
+    "last": Column("date", "Latest", "small"),
+    "source": Column("link", "Source", "small"),
+    "profile": Column("profile", "Profile", "small", "Open the company's profile: every decision, its stage and payment."),
+    "notes": Column("text", "Notes", "large"),
+}
+
+
+def column_config(columns: list[str], currency: str, overrides: dict | None = None, widths: dict | None = None) -> dict:
+    """st.dataframe column_config for these columns: the shared labels and formats; other columns hidden."""
+    out: dict = {}
+    for name in columns:
+        spec = COLUMNS.get(name)
+        if spec is None:
+            continue
+        label = spec.label.format(cur=currency)
+        width = (widths or {}).get(name, spec.width)
+        common = {"width": width, "help": spec.help, "pinned": spec.pinned or None}
+        if spec.kind in ("money", "amount"):
+            out[name] = st.column_config.NumberColumn(label, format="%,.0f", **common)
+        elif spec.kind == "count":
+            out[name] = st.column_config.NumberColumn(label, format="%,d", **common)
+        elif spec.kind == "ratio":
+            out[name] = st.column_config.NumberColumn(label, format="%,.2f", **common)
+        elif spec.kind == "percent":
+            out[name] = st.column_config.NumberColumn(label, format="percent", **common)
+        elif spec.kind == "link":
+            out[name] = st.column_config.LinkColumn(label, display_text=HOST_DISPLAY, **common)
+        elif spec.kind == "profile":
+            out[name] = st.column_config.LinkColumn(label, display_text="Open profile", **common)
+        elif spec.kind == "date":
+            out[name] = st.column_config.DateColumn(label, format="YYYY-MM-DD", **common)
+        else:
+            out[name] = st.column_config.TextColumn(label, **common)
+    out.update(overrides or {})
+    return out
+
+
+def show(frame: pd.DataFrame, key: str, currency: str, alt: str, columns: list[str] | None = None, **kwargs):
+    """st.dataframe with the shared column configuration; blanks read "unknown"."""
+    columns = list(columns or [c for c in frame.columns if c in COLUMNS])
+    columns = [c for c in columns if c in frame.columns]
+    overrides = kwargs.pop("column_config", None)
+    widths = kwargs.pop("widths", None)
+    if str(st.query_params.get(P.PRESENT, "")).lower() in ("1", "true", "yes"):
+        kwargs.setdefault("row_height", 46)  # presentation mode: rows that read from the back of a room
+    return st.dataframe(
+        frame[columns],
+        hide_index=True,
+        key=key,
+        column_config=column_config(columns, currency, overrides, widths),
+        column_order=columns,
+        placeholder=UNKNOWN,
+        alt=alt,
+        **kwargs,
+    )
+
+
+def profile_link(group: pd.Series, page: str = "Companies") -> pd.Series:
+    """A relative link to the company's profile (works under any base path)."""
+    return group.map(lambda g: f"{page}?{P.COMPANY}={quote(str(g))}" if isinstance(g, str) and g else None)
+
+
+def safe_url(url: object) -> str | None:
+    from components.layout import safe_url as _safe
+
+    return _safe(url)
+
+
+#: The Fines table, in order: what answers "who, by whom, how much, and what became of it" fits at 1440 px;
+#: the original amount, standing amount, articles and links follow.
+FINES_COLUMNS: Final = [
+    "controller",
+    "authority_short",
+    "country_name",
+    "decided",
+    "value_x",
+    "violation_label",
+    "appeal",
+    "payment",
+    "paid_x",
+    "as_decided",
+    "standing_x",
+    "articles",
+    "source",
+    "profile",
+]
+#: Pixel widths for the Fines table (the shared labels and formats stay as in COLUMNS).
+FINES_WIDTHS: Final = {
+    "controller": 170,
+    "authority_short": 78,
+    "country_name": 84,
+    "decided": 86,
+    "value_x": 108,
+    "violation_label": 130,
+    "appeal": 104,
+    "payment": 84,
+    "paid_x": 92,
+    "as_decided": 104,
+    "standing_x": 108,
+    "articles": 110,
+    "source": 120,
+    "profile": 96,
+}
+#: What the Fines page's search looks in.
+SEARCH_COLUMNS: Final = ("controller", "controller_group", "authority", "country_name", "articles", "violation_label", "notes")
+
+
+def fines_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every decision of the selection with the display columns of the Fines table, largest first."""
+    out = rows.assign(
+        authority_short=rows["authority"].map(figures.short_authority),
+        country_name=rows["country"].map(countries.name),
+        decided=metrics.decided_label(rows),
+        violation_label=rows["violation"].map(lambda v: schema.VIOLATION_LABELS.get(v, v) if isinstance(v, str) else None)
+        if "violation" in rows
+        else None,
+        appeal=rows["appeal_status"].map(figures.STATUS_LABELS),
+        payment=rows["payment_status"].map(figures.STATUS_LABELS),
+        source=rows["source_url"].map(safe_url),
+        as_decided=[figures.fmt_money(a, c) if pd.notna(a) else None for a, c in zip(rows["amount"], rows["currency"])],
+        profile=profile_link(rows["controller_group"]),
+    )
+    if "articles" not in out:
+        out["articles"] = None
+    # a decision without a fine, or a proposed one, has no amount to show as money imposed or standing
+    not_money = ~out["decision_type"].isin(schema.MONEY_DECISION_TYPES)
+    if not_money.any():
+        out["as_decided"] = out["as_decided"].astype(object)
+        out.loc[not_money, "as_decided"] = [
+            f"{a} proposed" if t == "notice_of_intent" and a else "no fine"
+            for a, t in zip(out.loc[not_money, "as_decided"], out.loc[not_money, "decision_type"])
+        ]
+        out.loc[not_money, ["value_x", "standing_x", "paid_x"]] = float("nan")
+    return out.sort_values(["value_x", "decision_date"], ascending=[False, False], kind="stable", na_position="last")
+
+
+def search_rows(frame: pd.DataFrame, text: str) -> pd.DataFrame:
+    """The Fines table's search: rows containing every word of `text` in one of SEARCH_COLUMNS."""
+    return metrics.search(frame, text, SEARCH_COLUMNS)
+
+
+def fines_export(shown: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The Fines table as shown, for the download: the same rows and columns, labelled as on screen."""
+    columns = [c for c in FINES_COLUMNS if c != "profile"]
+    columns[columns.index("as_decided")] = "amount"
+    columns.insert(columns.index("amount") + 1, "currency")
+    labels = {c: COLUMNS[c].label.format(cur=currency) for c in columns}
+    labels["source"] = "Source URL"
+    labels["authority_short"] = "Authority"
+    out = shown[columns].rename(columns=labels)
+    return out

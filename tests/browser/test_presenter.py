@@ -1,0 +1,148 @@
+"""Presenter-grade pages in a real browser: the map's one year control and Play, the Fines page's
+search, an exported image that names its filters, the one-chart embed view, a bar that opens a profile."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote_plus
+
+import pandas as pd
+
+from ._support import REPO, expect, query, shot, wait_for_app, wait_for_charts
+
+MONEY_TYPES = ("fine", "penalty_payment", "court_fine")
+
+
+def _fines() -> pd.DataFrame:
+    fines = pd.read_csv(REPO / "data" / "fines.csv", dtype=str, keep_default_na=False)
+    return fines[fines["decision_type"].isin(MONEY_TYPES)]
+
+
+def _map_title(page) -> str:
+    return page.locator('[data-testid="stPlotlyChart"] .gtitle').first.inner_text()
+
+
+def test_map_has_one_year_control_and_play_keeps_url_title_and_slider_together(page, base_url):
+    years = sorted({int(d[:4]) for d in _fines()["decision_date"]})
+    page.goto(base_url + "/Map?year=2020")
+    wait_for_app(page, "Map")
+    wait_for_charts(page)
+    # one year control: the page's slider; plotly draws no slider or play buttons of its own
+    assert page.locator(".js-plotly-plot .slider-container, .js-plotly-plot .updatemenu-container").count() == 0
+    sliders = page.locator('[data-testid="stSlider"]')
+    expect(sliders).to_have_count(1)
+    expect(sliders.first).to_contain_text("2020")
+    assert "decisions up to 2020" in _map_title(page)
+
+    page.get_by_role("button", name="▶ Play").click()
+    expect(page.get_by_role("button", name="❚❚ Pause")).to_be_visible(timeout=30_000)
+    # Play ends on the last year and gives the button back
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    last = str(years[-1])
+    page.wait_for_function("y => document.location.search.includes('year=' + y)", arg=last, timeout=30_000)
+    assert query(page.url)["year"] == [last]
+    expect(page.locator('[data-testid="stPlotlyChart"] .gtitle').first).to_contain_text(f"decisions up to {last}")
+    expect(sliders.first).to_contain_text(last)
+    shot(page, "map-after-play")
+
+
+def test_map_pause_stops_on_the_year_shown(page, base_url):
+    page.goto(base_url + "/Map")
+    wait_for_app(page, "Map")
+    wait_for_charts(page)
+    page.get_by_role("button", name="▶ Play").click()
+    pause = page.get_by_role("button", name="❚❚ Pause")
+    expect(pause).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(2500)
+    pause.click()
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=30_000)
+    wait_for_app(page)
+    year = query(page.url)["year"][0]
+    assert f"decisions up to {year}" in _map_title(page)
+    expect(page.locator('[data-testid="stSlider"]').first).to_contain_text(year)
+
+
+def test_fines_page_search_narrows_the_table_and_the_url(page, base_url):
+    from components import data, metrics, tables
+
+    prepared = metrics.prepare(data.load_bundle().fines, metrics.Money())
+    expected = len(tables.search_rows(tables.fines_frame(metrics.apply_filters(prepared, metrics.Filters())), "clearview"))
+    total = len(metrics.apply_filters(prepared, metrics.Filters()))
+    assert 0 < expected < total
+
+    page.goto(base_url + "/Fines")
+    wait_for_app(page, "Fines")
+    expect(page.get_by_text(f"Showing {total:,} decisions of {total:,}")).to_be_visible()
+    box = page.get_by_label("Search the table")
+    box.fill("clearview")
+    box.press("Enter")
+    expect(page.get_by_text(f"Showing {expected:,} decisions of {total:,}")).to_be_visible(timeout=30_000)
+    assert query(page.url).get("search") == ["clearview"], page.url
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    shot(page, "fines-search-clearview")
+
+
+def test_exported_svg_names_the_active_filters(page, base_url):
+    page.goto(base_url + "/Timeline?img=SVG&country=" + quote_plus("Ireland (IE)"))
+    wait_for_app(page, "Timeline")
+    wait_for_charts(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(chart).to_contain_text("Filters: Ireland")
+    chart.hover()
+    button = chart.get_by_role("button", name=re.compile(r"download plot as an? svg", re.I))
+    with page.expect_download(timeout=30_000) as pending:
+        button.click()
+    download = pending.value
+    assert download.failure() is None, download.failure()
+    svg = open(download.path(), encoding="utf-8").read()
+    assert svg.lstrip().startswith("<svg"), svg[:80]
+    assert "Filters: Ireland" in svg
+    assert "Source: " in svg  # the source line travels with the image
+    assert "updatemenu" not in svg and "slider" not in svg  # no interactive controls baked in
+
+
+def test_exported_png_of_the_map_has_no_play_controls(page, base_url):
+    page.goto(base_url + "/Map?sector=" + quote_plus("Technology and online platforms"))
+    wait_for_app(page, "Map")
+    wait_for_charts(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(chart).to_contain_text("Filters: Technology and online platforms")
+    assert chart.locator(".updatemenu-container, .slider-container").count() == 0
+    chart.hover()
+    with page.expect_download(timeout=30_000) as pending:
+        chart.get_by_role("button", name=re.compile(r"download plot as a png", re.I)).click()
+    assert open(pending.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_embed_view_shows_one_chart_and_nothing_else(page, base_url):
+    page.goto(base_url + "/Map?embed=true&view=chart&metric=" + quote_plus("Number of fines"))
+    wait_for_app(page)
+    wait_for_charts(page)
+    visible_charts = [c for c in page.locator('[data-testid="stPlotlyChart"]').all() if c.is_visible()]
+    assert len(visible_charts) == 1
+    expect(visible_charts[0]).to_contain_text("Number of fines by fining authority country")
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+    assert not page.get_by_role("heading", name="Map", exact=True).is_visible()
+    assert not page.get_by_text("Sources and rates").first.is_visible()
+    shot(page, "embed-map-chart")
+
+
+def test_clicking_a_company_bar_opens_its_profile(page, base_url):
+    page.goto(base_url + "/Companies")
+    wait_for_app(page, "Companies")
+    wait_for_charts(page, 2)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    bars = chart.locator("g.trace.bars path")
+    top = bars.last  # the largest bar is drawn last (on top)
+    top.scroll_into_view_if_needed()
+    box = top.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    hover = page.locator(".hovertext").first
+    expect(hover).to_be_visible()
+    name = hover.locator("text").first.inner_text().splitlines()[0].strip()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=30_000)
+    wait_for_app(page)
+    assert query(page.url).get("company") == [name], page.url
+    shot(page, "company-bar-profile")
