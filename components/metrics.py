@@ -327,7 +327,9 @@ def by_company(frame: pd.DataFrame, level: str = "group") -> pd.DataFrame:
             "last": grouped["decision_date"].max(),
         }
     )
-    out["home"] = _most_common(money.assign(_home=home_country(money)), key, "_home").reindex(out.index).fillna("")
+    # two columns, not a copy of the whole frame with one more
+    homes = pd.DataFrame({key: money[key], "_home": home_country(money)})
+    out["home"] = _most_common(homes, key, "_home").reindex(out.index).fillna("")
     out = out.reset_index().rename(columns={key: "company"})
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
