@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from ._support import expect, new_page, query, shot, wait_for_app, wait_for_charts
-from .test_pages import PAGES
+from ._support import REPO, expect, new_page, query, shot, wait_for_app, wait_for_charts
+from .test_pages import PAGES as CHART_PAGES
+
+#: Every page: the chart pages of test_pages, and the Fines table (its charts are optional)
+PAGES = CHART_PAGES + ([("/Fines", "Fines", 0)] if (REPO / "pages" / "7_Fines.py").exists() else [])
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 390, "height": 844}
