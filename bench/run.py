@@ -32,6 +32,7 @@ BENCHES = {
     "load": ("bench.load_bench", True),
     "scaleout": ("bench.scaleout_bench", False),
     "browser": ("bench.browser_bench", False),
+    "shared": ("bench.shared_bench", True),
 }
 
 

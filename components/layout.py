@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import streamlit as st
 
-from components import countries, data, exports, figures, fx, metrics, publish, schema, sentences, uploads
+from components import countries, data, exports, figures, fx, metrics, publish, schema, sentences, sharing, uploads
 from components import params as P
 
 APP_NAME = "Enforcement Atlas"
@@ -194,8 +194,12 @@ def setup_page(title: str) -> Context:
     with sidebar:
         navigation()
         st.subheader("Filters", divider="gray")
-        choice = _data_choice_widget()
-        raw, frame_key, data_label = chosen_fines(bundle, choice)
+        # ?dataset=ID: a saved, shared dataset replaces the data choice on every page
+        shared = sharing.resolve()
+        if shared.ok:
+            raw, frame_key, data_label = shared.frame, shared.key, shared.label
+        else:
+            raw, frame_key, data_label = chosen_fines(bundle, _data_choice_widget())
         base = bundle.fines if raw is None else raw
         flt = _filter_widgets(base)
         st.subheader("Amounts", divider="gray")
@@ -218,6 +222,8 @@ def setup_page(title: str) -> Context:
     live = fx.live_rates() if (want_live and money.basis == "latest") else None
     if raw is None:
         prepared = _prepared_bundled(money, "live" if live and live.ok else "")
+    elif shared.ok:
+        prepared = sharing.prepared(shared, money, bool(live and live.ok))
     else:
         prepared = _prepared(frame_key, raw, money, live if live and live.ok else None)
     filtered = metrics.apply_filters(prepared, flt)
@@ -229,7 +235,7 @@ def setup_page(title: str) -> Context:
         collection=bundle.collection,
         filters=flt,
         money=money,
-        as_of=bundle.as_of,
+        as_of=shared.as_of if shared.ok else bundle.as_of,
         present=bool(present),
         data_label=data_label,
         live=live,
@@ -245,6 +251,7 @@ def setup_page(title: str) -> Context:
         _embed_view_start()
         return ctx
     st.title(title)
+    sharing.banner(shared)
     if live is not None and not live.ok:
         st.warning(live.message, icon=":material/cloud_off:")
     elif live is not None and live.ok:
@@ -632,6 +639,8 @@ _CHART_COUNT = "_chart_count"
 _DARK = "_dark_theme"
 _EMBED_SLOT = "atlas_embed"
 _EMBED_SLOT_DG = "_embed_slot"
+
+
 def _dark_theme() -> bool:
     theme = getattr(st.context, "theme", None)
     return bool(theme is not None and getattr(theme, "type", None) == "dark")

@@ -57,6 +57,7 @@ FINES_SEARCH: Final = "search"
 SCALE: Final = "scale"
 COMPARE_BY: Final = "vs"
 COMPARE: Final = "compare"
+DATASET: Final = "dataset"
 
 PARAMS: Final[tuple[Param, ...]] = (
     Param(DATE_FROM, "global", "First decision date shown (ISO date)", "2020-01-01"),
@@ -99,11 +100,22 @@ PARAMS: Final[tuple[Param, ...]] = (
     Param(TIMELINE_DATE, "Timeline", "Decision date or Latest outcome", "Latest outcome"),
     Param(COLLECTION_BY, "Collection", "Authority, Year or Company origin", "Company origin"),
     Param(APPEALS_MEASURE, "Appeals", "Number of fines or Money", "Money"),
-    Param(FINES_SEARCH, "Fines", "Words that every row shown contains (company, authority, country, articles, violation, notes)", "clearview"),
+    Param(
+        FINES_SEARCH,
+        "Fines",
+        "Words that every row shown contains (company, authority, country, articles, violation, notes)",
+        "clearview",
+    ),
     Param(SCALE, "Timeline", "Amount axis: Linear or Log (also on Companies' bar chart)", "Log"),
     Param(COMPARE_BY, "Timeline", "Compare as lines: Countries or Companies", "Companies"),
     Param(COMPARE, "Timeline", "Up to five countries (as labelled) or company groups to compare, repeatable", "Ireland (IE)"),
     Param(DATA_SOURCE, "global", "With an upload in this session: Bundled, My upload or Merged", "My upload"),
+    Param(
+        DATASET,
+        "global",
+        "A saved, shared dataset's ID: every page shows that data (Data page: Save as a shared dataset)",
+        "kX3v9QeR2mT7bN1cY5wZ8a",
+    ),
 )
 
 NAMES: Final = frozenset(p.key for p in PARAMS)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components import exports, ingest, layout, schema, uploads
+from components import exports, ingest, layout, schema, sharing, uploads
 
 ctx = layout.setup_page("Data")
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,6 +246,7 @@ if result is not None:
         on_click="ignore",
         icon=":material/download:",
     )
+    sharing.save_panel(result, state.name)
     if st.button("Forget my upload", key="forget_upload", icon=":material/delete:"):
         uploads.clear(st.session_state)
         st.rerun()

@@ -53,7 +53,8 @@ EXPECTED = {
     P.COMPARE: ["IE"],
 }
 # Keys whose control appears only in a particular state, tested elsewhere.
-CONDITIONAL = {P.FX_YEAR, P.LIVE_RATES, P.PRESENT, P.DATA_SOURCE, P.VIEW, P.CHART}
+# (dataset: tests/test_sharing_pages.py)
+CONDITIONAL = {P.FX_YEAR, P.LIVE_RATES, P.PRESENT, P.DATA_SOURCE, P.VIEW, P.CHART, P.DATASET}
 
 
 def test_names_are_unique_and_params_module_is_the_only_place():

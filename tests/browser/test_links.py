@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._support import (
+    UI_TIMEOUT_MS,
     expect,
     metric_values,
     new_page,
@@ -73,7 +74,9 @@ def test_link_restores_the_view(page, browser, base_url):
     assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"the Map link lost the view: {page.url}"
     page.get_by_role("radiogroup", name="Metric").get_by_role("radio", name="Number of fines").click()
     page.wait_for_url("**metric=**")
-    expect(page.locator(".js-plotly-plot").filter(has_text="Number of fines by fining authority country").first).to_be_visible()
+    expect(page.locator(".js-plotly-plot").filter(has_text="Number of fines by fining authority country").first).to_be_visible(
+        timeout=UI_TIMEOUT_MS
+    )
     wait_for_app(page)
     wait_for_charts(page)
     link = page.url
@@ -87,7 +90,9 @@ def test_link_restores_the_view(page, browser, base_url):
     try:
         fresh.goto(link)
         wait_for_app(fresh, "Map")
-        expect(fresh.locator(".js-plotly-plot").filter(has_text="Number of fines by fining authority country").first).to_be_visible()
+        expect(
+            fresh.locator(".js-plotly-plot").filter(has_text="Number of fines by fining authority country").first
+        ).to_be_visible(timeout=UI_TIMEOUT_MS)
         wait_for_charts(fresh)
         shot(fresh, "link-restored-map")
         restored = {"view": _view(fresh), "metric": _checked_metric(fresh), "charts": settled_chart_data(fresh)}
