@@ -57,7 +57,7 @@ if head.unconverted:
 st.caption(f"Data as of {as_of}. Showing {layout.md_text(ctx.data_label)}.")
 
 if ctx.bundled and len(ctx.bundle.reference_totals):
-    layout.coverage_panel(metrics.coverage(ctx.bundle.fines, ctx.bundle.reference_totals))
+    layout.coverage_panel(layout.bundled_coverage())
 
 left, right = st.columns([3, 2]) if not ctx.present else (st.container(), st.container())
 with left:

@@ -149,15 +149,15 @@ class Server:
         return f"http://{LOOPBACK}:{self.port}"
 
 
-def start_app(port: int, log_dir: Path, extra: Sequence[str] = ()) -> Server:
-    """`python -m streamlit run app.py` on loopback, cwd the repo root, output to a log file."""
+def start_app(port: int, log_dir: Path, extra: Sequence[str] = (), script: str = "app.py") -> Server:
+    """`python -m streamlit run app.py` (or `script`) on loopback, cwd the repo root, output to a log file."""
     log = log_dir / f"streamlit-{port}.log"
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.port",
         str(port),
         "--server.address",
@@ -188,12 +188,12 @@ def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
 
 
 @contextlib.contextmanager
-def app_servers(n: int, log_dir: Path) -> Iterator[list[Server]]:
+def app_servers(n: int, log_dir: Path, script: str = "app.py") -> Iterator[list[Server]]:
     """n app processes on free loopback ports, healthy on /_stcore/health, stopped at the end."""
     servers: list[Server] = []
     try:
         for _ in range(n):
-            servers.append(start_app(free_port(), log_dir))
+            servers.append(start_app(free_port(), log_dir, script=script))
         for s in servers:
             wait_http(f"{s.url}/_stcore/health", proc=s.proc)
         yield servers

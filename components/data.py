@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Final
 
@@ -46,7 +47,7 @@ class Bundle:
     collection: pd.DataFrame
     reference_totals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REFERENCE_TOTALS_COLUMNS)))
 
-    @property
+    @cached_property  # read on every rerun; the bundle never changes (the frozen dataclass has a __dict__)
     def as_of(self) -> pd.Timestamp | None:
         """The latest status check or event in the data: the 'data as of' date."""
         dates = pd.concat(

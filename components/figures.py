@@ -87,12 +87,19 @@ UN_DISCLAIMER: Final = (
 )
 
 TEMPLATE_NAME: Final = "atlas"
-_template = go.layout.Template(pio.templates["plotly_white"])
-_template.layout.colorway = list(OKABE_ITO)
-_template.layout.font = dict(family="sans-serif", size=13)
-_template.layout.title = dict(x=0.0, xanchor="left", font=dict(size=16))
-_template.layout.margin = dict(l=10, r=10, t=60, b=70)
-_template.layout.hoverlabel = dict(align="left")
+# Only what the atlas sets itself. Backgrounds, grid and text colours come from Streamlit's
+# theme (st.plotly_chart theme="streamlit"), light or dark. Not built on plotly_white: every
+# new Figure copies the default template and every chart sends it to the browser, and
+# plotly_white's ~6 kB made up most of each small figure's cost (about 3 ms a figure).
+_template = go.layout.Template(
+    layout=dict(
+        colorway=list(OKABE_ITO),
+        font=dict(family="sans-serif", size=13),
+        title=dict(x=0.0, xanchor="left", font=dict(size=16)),
+        margin=dict(l=10, r=10, t=60, b=70),
+        hoverlabel=dict(align="left"),
+    )
+)
 pio.templates[TEMPLATE_NAME] = _template
 pio.templates.default = TEMPLATE_NAME
 
@@ -181,32 +188,41 @@ def _wrap(text: str, width: int = 95) -> list[str]:
     return lines
 
 
-def _caption(fig: go.Figure, source: str) -> go.Figure:
-    """The source line inside the figure, so an exported image keeps it."""
+def _caption_layout(source: str) -> dict:
+    """Layout of the source line inside the figure, so an exported image keeps it."""
     lines = _wrap(source)
-    fig.update_layout(margin=dict(b=66 + 14 * len(lines)))
-    fig.add_annotation(
-        text="<br>".join(safe_text(line) for line in lines),
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=-0.01,
-        yanchor="top",
-        yshift=-46,
-        showarrow=False,
-        align="left",
-        font=dict(size=10),
-        opacity=0.8,
-    )
-    return fig
+    return {
+        "margin": {"b": 66 + 14 * len(lines)},
+        "annotations": [
+            {
+                "text": "<br>".join(safe_text(line) for line in lines),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.01,
+                "yanchor": "top",
+                "yshift": -46,
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 10},
+                "opacity": 0.8,
+            }
+        ],
+    }
 
 
-def _base(title: str, source: str, height: int = 420) -> go.Figure:
-    # The atlas template is plotly's default (set below): a Figure picks it up when it is
-    # serialised, which is far cheaper than copying a template into every new figure.
-    fig = go.Figure()
-    fig.update_layout(title=dict(text=safe_text(title)), height=height)
-    return _caption(fig, source)
+def _base(title: str, source: str, height: int = 420, data: list | None = None, **layout) -> go.Figure:
+    """A figure with its title and source line, built in one constructor call from plain dicts.
+
+    Each later update_layout()/update_geos()/add_annotation() walks property paths and re-runs
+    plotly's update machinery (tens of thousands of lookups per page); a builder that passes its
+    traces (`data`) and layout here avoids that. A `margin` given is merged with the source line's.
+    """
+    caption = _caption_layout(source)
+    margin = {**caption["margin"], **(layout.pop("margin", None) or {})}
+    annotations = caption["annotations"] + list(layout.pop("annotations", None) or [])
+    full = {"title": {"text": safe_text(title)}, "height": height, **layout, "margin": margin, "annotations": annotations}
+    return go.Figure(data=data, layout=full)
 
 
 def add_subtitle(fig: go.Figure, text: str) -> go.Figure:
@@ -214,7 +230,10 @@ def add_subtitle(fig: go.Figure, text: str) -> go.Figure:
     if not text:
         return fig
     top = fig.layout.margin.t if fig.layout.margin.t is not None else 60
-    fig.update_layout(title_subtitle=dict(text=safe_text(text), font=dict(size=12)), margin_t=top + 20)
+    # attribute sets, not update_layout(): it walks the "title_subtitle" paths through plotly's
+    # relayout machinery, ~5 ms a chart on every chart of every rerun
+    fig.layout.title.subtitle = dict(text=safe_text(text), font=dict(size=12))
+    fig.layout.margin.t = top + 20
     return fig
 
 
@@ -349,7 +368,7 @@ def choropleth(
     frame = per_country.set_index("iso2") if len(per_country) else pd.DataFrame(columns=["value"])
     values = pd.Series({c: frame[metric].get(c, np.nan) if metric in frame else np.nan for c in area}, dtype=float)
     has = values.notna() & (values > 0 if not is_share else values.notna())
-    fig = _base(title or f"{metric_label} by country", source, height=height)
+    traces: list = []  # the figure is built once at the end, from its traces and layout (see _base)
 
     def fmt(v: float) -> str:
         if is_share:
@@ -366,7 +385,7 @@ def choropleth(
         fines = int(row.get("fines", 0))
         return f"{name}<br>{safe_text(metric_label)}: {fmt(v)}<br>Fines: {fines}"
 
-    fig.add_trace(
+    traces.append(
         go.Choropleth(
             locations=[countries.iso3(c) for c in area],
             z=[0] * len(area),
@@ -395,7 +414,7 @@ def choropleth(
         class_colour = {c: palette[min(int(i), len(palette) - 1)] for c, i in zip(data_codes, cls)}
         ticks = [fmt(e) if not is_share else f"{min(e, 1):.0%}" for e in edges]
         bar_title = metric_label if is_share or is_count else f"{metric_label} ({currency})"
-        fig.add_trace(
+        traces.append(
             go.Choropleth(
                 locations=[countries.iso3(c) for c in data_codes],
                 z=cls + 0.5,
@@ -425,7 +444,7 @@ def choropleth(
     europe = set(area) <= countries.EEA_UK
     small = [c for c in SMALL_STATES if c in area]
     if europe and small:
-        fig.add_trace(
+        traces.append(
             go.Scattergeo(
                 lon=[SMALL_STATES[c][0] for c in small],
                 lat=[SMALL_STATES[c][1] for c in small],
@@ -458,7 +477,7 @@ def choropleth(
                 f"{countries.name(rec.origin)} → {countries.name(rec.destination)}: {rec.fines} fine(s), "
                 f"{fmt_money(rec.value, currency)}"
             )
-            fig.add_trace(
+            traces.append(
                 go.Scattergeo(
                     lon=[o_lon, d_lon],
                     lat=[o_lat, d_lat],
@@ -476,7 +495,7 @@ def choropleth(
             if not inside and rec.origin not in labelled:
                 labelled.add(rec.origin)
                 lon, lat, position = _entry(rec.origin, order[rec.origin], lon_range)
-                fig.add_trace(
+                traces.append(
                     go.Scattergeo(
                         lon=[lon],
                         lat=[lat],
@@ -491,14 +510,12 @@ def choropleth(
                         name="from outside the map",
                     )
                 )
-    fig.update_geos(
+    geo = dict(
         scope="world",
         resolution=50,
         # Europe: a fixed window wider than the EEA, so land is not cut off in a hard line beside
         # Finland and flows from outside enter at its edge; home-country views fit what they show.
         fitbounds=False if europe else "locations",
-        lonaxis_range=list(lon_range) if europe else None,
-        lataxis_range=list(EUROPE_LAT) if europe else None,
         showcountries=True,
         countrycolor=colours.border,
         showland=True,
@@ -507,12 +524,23 @@ def choropleth(
         oceancolor=colours.sea,
         showlakes=False,
         showframe=False,
-        projection_type="mercator" if europe else "natural earth",
+        projection=dict(type="mercator" if europe else "natural earth"),
         bgcolor="rgba(0,0,0,0)",
         domain=dict(x=[0, 1], y=[0, 1]),
     )
-    fig.update_layout(margin=dict(l=0, r=0, t=50), dragmode=False, meta={"edges": edges})
-    return fig
+    if europe:
+        geo.update(lonaxis=dict(range=list(lon_range)), lataxis=dict(range=list(EUROPE_LAT)))
+    # one constructor call: update_geos() + update_layout() after the traces cost ~10x as much
+    return _base(
+        title or f"{metric_label} by country",
+        source,
+        height=height,
+        data=traces,
+        geo=geo,
+        margin=dict(l=0, r=0, t=50),
+        dragmode=False,
+        meta={"edges": edges},
+    )
 
 
 SHARE_EDGES: Final = [0, 0.01, 0.05, 0.25, 0.5, 0.75, 1.0000001]
@@ -609,13 +637,15 @@ def add_year_animation(
 
 def money_axis(fig: go.Figure, axis: str, values: Iterable[float], currency: str | None, log: bool = False) -> go.Figure:
     """An amount axis in the app's one number format ("EUR 1.5bn"), linear or log; counts keep plain numbers."""
-    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    target = fig.layout.xaxis if axis == "x" else fig.layout.yaxis  # the figure's one axis of that letter
     if log:
-        update(type="log")
+        target.type = "log"
     if currency:
         tickvals, ticktext = money_ticks(values, currency, log)
         if tickvals:
-            update(tickmode="array", tickvals=tickvals, ticktext=ticktext)
+            target.tickmode = "array"
+            target.tickvals = tickvals
+            target.ticktext = ticktext
     return fig
 
 

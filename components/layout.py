@@ -8,9 +8,11 @@ filtered frame. Pages then only call metrics and figures and render.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import html
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,6 +25,8 @@ from components import params as P
 
 APP_NAME = "Enforcement Atlas"
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.png"
+#: Focus ring and phone reflow rules that no theme setting covers; a static file, no data in it.
+A11Y_CSS = Path(__file__).resolve().parent.parent / "static" / "a11y.css"
 SESSION_UPLOAD = uploads.UPLOADED_FINES  # session_state key: this session's accepted upload (never global)
 SESSION_UPLOAD_NAME = uploads.UPLOADED_NAME
 _PREP_CACHE = "_prepared_cache"
@@ -60,18 +64,57 @@ class Context:
 
 
 # --- data ---------------------------------------------------------------------
+#
+# After every script run Streamlit collects garbage over every object of the process
+# (runner.postScriptGC): ~170k objects, 65-75 ms a rerun, most of them long-lived (modules,
+# the bundled frames, plotly's validators, the ECB rates). gc.freeze() moves the objects alive
+# at that moment out of the collector's sight; collection stays on for everything made later.
+# Freeze when long-lived objects were just made: after loading or preparing the bundled data,
+# and once after the process's first complete run (imports and plotly's lazy validators).
+# Objects frozen are never collected as cycles; freezing happens a bounded number of times
+# (at most once per cache entry), so the cost is a fixed amount of memory, not a leak per rerun.
+_FREEZE_LOCK = threading.Lock()
+_runs_started = 0
+
+
+def freeze_long_lived(collect: bool = True) -> None:
+    """Freeze what is alive now (after one collection, unless `collect` is False): it lives as long as the process."""
+    with _FREEZE_LOCK:
+        if collect:
+            gc.collect()
+        gc.freeze()
+
+
+def _freeze_after_first_run() -> None:
+    global _runs_started
+    with _FREEZE_LOCK:
+        _runs_started += 1
+        first_again = _runs_started == 2
+    if first_again:
+        freeze_long_lived()
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def load_bundle() -> data.Bundle:
     """The bundled, public data: one copy per process (read-only; nothing per user)."""
-    return data.load_bundle()
+    bundle = data.load_bundle()
+    freeze_long_lived()
+    return bundle
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _prepared_bundled(money: metrics.Money, live_key: str) -> pd.DataFrame:
     live = fx.live_rates() if live_key else None
-    return metrics.prepare(load_bundle().fines, money, live)
+    prepared = metrics.prepare(load_bundle().fines, money, live)
+    freeze_long_lived(collect=False)  # the last run's garbage went at its end (postScriptGC)
+    return prepared
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def bundled_coverage() -> pd.DataFrame:
+    """The bundled data beside published totals: the same for every session, so computed once (do not mutate)."""
+    bundle = load_bundle()
+    return metrics.coverage(bundle.fines, bundle.reference_totals)
 
 
 def _prepared(frame_key: str, frame: pd.DataFrame, money: metrics.Money, live: fx.LiveRates | None) -> pd.DataFrame:
@@ -129,6 +172,7 @@ def _present_widget(from_url: bool) -> bool:
 
 def setup_page(title: str) -> Context:
     """The first statement of every page: idempotent, safe on a cold server and a deep link."""
+    _freeze_after_first_run()
     present = _present_from_url()
     st.set_page_config(
         page_title=f"{title} · {APP_NAME}",
@@ -137,6 +181,7 @@ def setup_page(title: str) -> Context:
         layout="wide",
         initial_sidebar_state="collapsed" if present or _embed_chart() is not None else "auto",
     )
+    st.html(A11Y_CSS)  # a Path: Streamlit reads the file and sends it as one <style>, outside the page's layout
     try:
         bundle = load_bundle()
     except data.DataFileError as exc:
@@ -372,31 +417,36 @@ def set_global(key: str, value: str | list[str]) -> None:
         st.query_params[key] = value
 
 
+def _date_field(label: str, key: str, default: dt.date, end: bool) -> dt.date:
+    """A date typed as text: it applies on Enter and on Tab, as every text field does.
+
+    Streamlit's date picker commits a typed date only when the field loses focus to a click,
+    not on Enter; a text field (as in the GOV.UK date pattern) works from the keyboard alone.
+    """
+    text = bound(
+        st.text_input,
+        label,
+        key=key,
+        kind="text",
+        default=default.isoformat(),
+        placeholder="YYYY-MM-DD",
+        max_chars=10,
+        help="A date as YYYY-MM-DD, or a month (YYYY-MM) or a year; Enter or Tab applies it.",
+    )
+    parsed = metrics.parse_date_text(text, end=end)
+    if parsed is None:
+        st.caption(f"Not a date between 1999 and today: {md_text(text)}. Showing {default:%Y-%m-%d}.")
+        return default
+    return parsed
+
+
 def _filter_widgets(base: pd.DataFrame) -> metrics.Filters:
     first = base["decision_date"].min()
     last = base["decision_date"].max()
     first_d = first.date() if pd.notna(first) else dt.date(2018, 5, 25)
     last_d = last.date() if pd.notna(last) else dt.date.today()
-    date_from = bound(
-        st.date_input,
-        "From",
-        key=P.DATE_FROM,
-        kind="date",
-        default=first_d,
-        min_value=dt.date(1999, 1, 1),
-        max_value=dt.date.today(),
-        format="YYYY-MM-DD",
-    )
-    date_to = bound(
-        st.date_input,
-        "To",
-        key=P.DATE_TO,
-        kind="date",
-        default=last_d,
-        min_value=dt.date(1999, 1, 1),
-        max_value=dt.date.today(),
-        format="YYYY-MM-DD",
-    )
+    date_from = _date_field("From", P.DATE_FROM, first_d, end=False)
+    date_to = _date_field("To", P.DATE_TO, last_d, end=True)
     country_codes = sorted(base["country"].dropna().unique(), key=countries.name)
     chosen_countries = bound(
         st.multiselect,
@@ -574,6 +624,16 @@ def safe_url(url: object) -> str | None:
     return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None
 
 
+_HTTP_LINK = r"(?i)^https?://[^/?#\s]"
+
+
+def safe_urls(urls: pd.Series) -> pd.Series:
+    """safe_url over a whole column at once (one regex pass instead of urlparse per row)."""
+    text = urls.astype("string").str.strip()
+    ok = text.str.match(_HTTP_LINK).fillna(False).astype(bool)
+    return text.astype(object).where(ok)
+
+
 _FILTER_LINE = "_filter_line"
 _CHART_COUNT = "_chart_count"
 _DARK = "_dark_theme"
@@ -674,7 +734,7 @@ def sources_panel(rows: pd.DataFrame, ctx: Context, key: str, note: str = "") ->
             shown = rows.nlargest(SOURCES_TABLE_ROWS, "value_x") if "value_x" in rows.columns else rows.head(SOURCES_TABLE_ROWS)
             st.caption(f"Showing the {SOURCES_TABLE_ROWS:,} largest of {len(rows):,} rows; the downloads hold them all.")
         table = shown[[c for c in SOURCE_COLUMNS if c in shown.columns]].copy()
-        table["source_url"] = table["source_url"].map(safe_url)
+        table["source_url"] = safe_urls(table["source_url"])
         if "decision_date" in table:
             table["decision_date"] = metrics.decided_label(shown)
         st.dataframe(
@@ -767,7 +827,7 @@ def coverage_panel(table: pd.DataFrame) -> None:
     st.caption(figures.coverage_sentence(table))
     with st.expander("Coverage against published totals", icon=":material/fact_check:"):
         st.dataframe(
-            table.assign(source_url=table["source_url"].map(safe_url)),
+            table.assign(source_url=safe_urls(table["source_url"])),
             hide_index=True,
             key="coverage_table",
             column_config={

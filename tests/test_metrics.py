@@ -189,3 +189,26 @@ def test_conversion_to_display_currency(sample):
     prepared = metrics.prepare(gbp, metrics.Money("EUR"))
     assert (prepared["rate"] > 1).all()  # a pound has been worth more than a euro on every date here
     assert prepared["rate_date"].str.match(r"\d{4}-\d{2}-\d{2}").all()
+
+
+@pytest.mark.parametrize(
+    ("text", "end", "expected"),
+    [
+        ("2021-05-04", False, dt.date(2021, 5, 4)),
+        (" 2021-5-4 ", True, dt.date(2021, 5, 4)),
+        ("2021/05/04", False, dt.date(2021, 5, 4)),
+        ("2021-02", False, dt.date(2021, 2, 1)),
+        ("2024-02", True, dt.date(2024, 2, 29)),
+        ("2023-12", True, dt.date(2023, 12, 31)),
+        ("2020", False, dt.date(2020, 1, 1)),
+        ("2020", True, dt.date(2020, 12, 31)),
+        ("2021-02-30", False, None),
+        ("1998-12-31", False, None),
+        ("2999-01-01", False, None),
+        ("yesterday", False, None),
+        ("", False, None),
+        (None, False, None),
+    ],
+)
+def test_typed_dates(text, end, expected):
+    assert metrics.parse_date_text(text, end=end) == expected

@@ -3,7 +3,6 @@ value, seeded in the URL, sets its control (so a shared link restores the view).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
@@ -24,8 +23,8 @@ PAGE_FILES = {
 }
 # What each example value must become in the control (the option behind the label).
 EXPECTED = {
-    P.DATE_FROM: dt.date(2020, 1, 1),
-    P.DATE_TO: dt.date(2024, 12, 31),
+    P.DATE_FROM: "2020-01-01",  # typed dates: text fields (they apply on Enter and Tab)
+    P.DATE_TO: "2024-12-31",
     P.COUNTRIES: ["IE"],
     P.COMPANY_SEARCH: "clearview",
     P.SECTORS: ["technology"],

@@ -196,7 +196,8 @@ def attach_log(page) -> PageLog:
 
 
 def new_page(browser, **context_args):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, **context_args)
+    context_args.setdefault("viewport", {"width": 1400, "height": 1000})
+    context = browser.new_context(accept_downloads=True, **context_args)
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.atlas_log = attach_log(page)
