@@ -49,7 +49,7 @@ def _play(first: str) -> None:
     st.session_state[_PLAYING] = True
     st.session_state[_LAST_STEP] = time.monotonic()
     st.session_state[P.MAP_YEAR] = first
-    st.query_params[P.MAP_YEAR] = first
+    st.session_state[_RERUN_PAGE] = True  # the fragment's run_every is set by a full run
 
 
 def _pause() -> None:
@@ -72,7 +72,6 @@ def _step(options: list[str]) -> None:
     position = years.index(current) if current in years else -1
     following = years[min(position + 1, len(years) - 1)]
     st.session_state[P.MAP_YEAR] = following
-    st.query_params[P.MAP_YEAR] = following
     st.session_state[_LAST_STEP] = time.monotonic()
     if following == years[-1]:
         st.session_state[_PLAYING] = False

@@ -86,7 +86,8 @@ per_country = mapview.per_country(rows, perspective)
 with right:
     st.markdown(f"**{label}, by country**")
     ranked = mapview.ranking(per_country, column, label, cur)
-    tables.show(ranked, "map_table", cur, "The map's figures per country", columns=["name", "iso2", column], height=600)
+    tables.show(ranked, "map_table", cur, "The map's figures per country", columns=["name", "iso2", column], height=600,
+                widths={"name": 120, "iso2": 44})
 st.caption(
     figures.UN_DISCLAIMER + " Grey: no fines in this selection. Classes are on a log scale so small countries show beside "
     "Ireland; Malta, Luxembourg, Cyprus and Liechtenstein are drawn as dots."
