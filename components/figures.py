@@ -146,6 +146,14 @@ def coverage_sentence(table: pd.DataFrame) -> str:
     return ("Coverage: the Atlas holds " + "; and ".join(parts) + ".") if parts else ""
 
 
+def collection_basis_note(known: int, suspended: int) -> str:
+    """What a collection rate rests on: 'over 1 fine with known payment; 9 suspended under appeal'."""
+    note = f"over {known} fine{'s' if known != 1 else ''} with known payment"
+    if suspended:
+        note += f"; {suspended} suspended under appeal"
+    return note
+
+
 def fmt_money(value: float | None, currency: str) -> str:
     """Human figure: EUR 1.2bn, GBP 7.6M, SEK 35k."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):

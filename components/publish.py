@@ -150,9 +150,87 @@ def descriptor(bundle: data.Bundle) -> dict:
     }
 
 
+STATS_START: Final = "<!-- stats: written by python -m components.publish -->"
+STATS_END: Final = "<!-- /stats -->"
+
+
+def stats(bundle: data.Bundle) -> dict[str, object]:
+    """The figures data/README.md quotes, computed from the data (EUR at decision-date ECB rates)."""
+    from components import metrics  # local: metrics imports fx, which this module's CLI need not load otherwise
+
+    prepared = metrics.prepare(bundle.fines, metrics.Money())
+    money = metrics.money_rows(prepared)
+    large = money[money["imposed_x"] >= 1_000_000]
+    huge = money[money["imposed_x"] >= 10_000_000]
+
+    def known(frame, column: str) -> int:
+        return int((frame[column] != "unknown").sum())
+
+    head = metrics.headline(prepared)
+    return {
+        "decisions": len(bundle.fines),
+        "money": len(money),
+        "countries": int(money["country"].nunique()),
+        "authorities": int(money["authority"].nunique()),
+        "currencies": int(money["currency"].nunique()),
+        "events": len(bundle.events),
+        "appeal_known": known(money, "appeal_status"),
+        "payment_known": known(money, "payment_status"),
+        "large": len(large),
+        "large_appeal_known": known(large, "appeal_status"),
+        "large_payment_known": known(large, "payment_status"),
+        "huge": len(huge),
+        "huge_payment_known": known(huge, "payment_status"),
+        "imposed": head.imposed,
+        "standing": head.standing,
+        "paid": head.collected,
+        "removed_by_courts": head.removed_by_courts,
+        "early_payment": head.early_payment,
+        "large_appeal_unknown": sorted(large.loc[large["appeal_status"] == "unknown", "fine_id"]),
+        "huge_payment_unknown": sorted(huge.loc[huge["payment_status"] == "unknown", "fine_id"]),
+    }
+
+
+def stats_block(bundle: data.Bundle) -> str:
+    """The Markdown block between the stats markers of data/README.md."""
+    s = stats(bundle)
+
+    def share(n: int, d: int) -> str:
+        return f"{n:,} of {d:,} ({n / d:.0%})" if d else "0 of 0"
+
+    def bn(v: float) -> str:
+        return f"EUR {v / 1e9:,.2f}bn" if v >= 1e9 else f"EUR {v / 1e6:,.1f}M"
+
+    return "\n".join(
+        [
+            STATS_START,
+            f"- {s['decisions']:,} decisions, of which {s['money']:,} money decisions by {s['authorities']} authorities in "
+            f"{s['countries']} countries ({s['currencies']} currencies); {s['events']:,} lifecycle events.",
+            f"- Appeal status known for {share(s['appeal_known'], s['money'])} money decisions; payment status known for "
+            f"{share(s['payment_known'], s['money'])}.",
+            f"- Money decisions of EUR 1M or more: {s['large']}; appeal status known for {share(s['large_appeal_known'], s['large'])}, "
+            f"payment status for {share(s['large_payment_known'], s['large'])}. Of EUR 10M or more: {s['huge']}, payment status "
+            f"known for {share(s['huge_payment_known'], s['huge'])}.",
+            f"- At decision-date ECB rates: {bn(s['imposed'])} imposed, {bn(s['standing'])} standing after appeals, {bn(s['paid'])} "
+            f"known paid; {bn(s['removed_by_courts'])} removed by courts and {bn(s['early_payment'])} taken off for early payment.",
+            f"- Fines of EUR 1M or more whose appeal status is still unknown: {', '.join(s['large_appeal_unknown']) or 'none'}.",
+            f"- Fines of EUR 10M or more whose payment status is still unknown: {', '.join(s['huge_payment_unknown']) or 'none'}.",
+            STATS_END,
+        ]
+    )
+
+
+def write_readme_stats(bundle: data.Bundle, readme: Path) -> None:
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split(STATS_START, 1)
+    _, tail = rest.split(STATS_END, 1)
+    readme.write_text(head + stats_block(bundle) + tail, encoding="utf-8")
+
+
 def write(data_dir: Path = data.DATA_DIR, static_dir: Path = STATIC_DATA) -> list[Path]:
-    """Write datapackage.json beside the tables and copy everything served to static_dir."""
+    """Write datapackage.json and README's figures beside the tables; copy everything served to static_dir."""
     bundle = data.load_bundle(data_dir)
+    write_readme_stats(bundle, data_dir / "README.md")
     text = json.dumps(descriptor(bundle), indent=2, ensure_ascii=False) + "\n"
     (data_dir / "datapackage.json").write_text(text, encoding="utf-8")
     static_dir.mkdir(parents=True, exist_ok=True)

@@ -74,6 +74,7 @@ if company:
             "Collected",
             f"{head.collection_rate:.0%}" if head.collection_rate is not None else "unknown",
             help="Known paid ÷ standing, over fines whose payment is known.",
+            note=figures.collection_basis_note(head.payment_known, int((money["payment_status"] == "suspended").sum())),
         )
     if len(profile):
         table = tables.fines_frame(profile).sort_values("decision_date", kind="stable")

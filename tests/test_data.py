@@ -188,7 +188,7 @@ def test_dates_in_range(fines, events):
 # --- amounts --------------------------------------------------------------------------------
 
 
-def test_amount_rules(fines):
+def test_amount_rules(fines, events):
     money = fines["decision_type"].isin(MONEY_DECISION_TYPES)
     assert (fines.loc[money, "amount"] > 0).all()
     assert (fines.loc[fines["decision_type"] == "no_fine", "amount"] == 0).all()
@@ -202,9 +202,13 @@ def test_amount_rules(fines):
     assert (fines.loc[nonmoney, "payment_status"] == "not_due").all()
     # standing follows the appeal status
     same = fines["appeal_status"].isin(["not_appealed", "upheld", "pending", "withdrawn", "unknown"]) & money
-    # where nothing changed the amount, the whole amount stands (AEPD early-payment cases excepted:
-    # there the reduced sum stands, see test_payment_status_derivable_from_events)
-    early = fines["notes"].fillna("").str.contains("Art. 85 of Law 39/2015")
+    # where nothing changed the amount, the whole amount stands. Excepted: early-payment reductions
+    # (the reduced sum stands, see test_payment_status_derivable_from_events) and fines a court cut
+    # before a further appeal (the court's figure stands while the appeal is pending).
+    changed = set(events.loc[events["event"].eq("early_payment_reduction"), "fine_id"]) | set(
+        events.loc[events["event"].eq("court_ruling") & events["outcome"].eq("reduced"), "fine_id"]
+    )
+    early = fines["fine_id"].isin(changed)
     assert (fines.loc[same & ~early, "standing_amount"] == fines.loc[same & ~early, "amount"]).all()
     assert (fines.loc[fines["appeal_status"].eq("annulled") & money, "standing_amount"] == 0).all()
     reduced = fines["appeal_status"].eq("reduced")
