@@ -64,7 +64,7 @@ def map_view() -> str:
         flows=metrics.flows(rows) if show_flows else None,
         is_share=is_share,
         is_count=is_count,
-        height=760 if not ctx.present else 860,
+        height=760 if not ctx.present else 900,
         wide=ctx.present,
         edges=edges,
         title=mapview.title(label, perspective, year, years),
@@ -78,7 +78,7 @@ def map_view() -> str:
     return year
 
 
-left, right = st.columns([2, 1]) if not ctx.present else (st.container(), st.container())
+left, right = st.columns([2, 1] if not ctx.present else [3, 1])
 with left:
     year = map_view()
 rows = mapview.up_to(ctx.filtered, year)
