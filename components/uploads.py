@@ -7,8 +7,9 @@ Pure: no streamlit import.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import pandas as pd
@@ -25,6 +26,12 @@ _DATA: Final = "upload_bytes"
 _HEADERS: Final = "upload_headers"
 _ERROR: Final = "upload_error"
 _MAPPING: Final = "upload_mapping"
+_PARTS: Final = "upload_parts"  # the files combined into this session's upload: [(name, uploaded at, rows)]
+_SAMPLES: Final = "upload_samples"  # {header: three values}: shown beside each field of the mapping form
+_SHEETS: Final = "upload_sheets"
+_OPTIONS: Final = "upload_options"  # {"currency": ..., "sheet": ...}: the answers the next import uses
+_COMPARED: Final = "upload_compared"
+_MERGED: Final = "upload_merged"  # (key, bundled merged with the upload): built once per upload, not per rerun
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,16 @@ class UploadState:
     headers: tuple[str, ...]
     error: str = ""  # why the last import failed (the file is kept so the user can map it)
     mapping: dict[str, str] | None = None
+    parts: list[tuple[str, str, int]] = field(default_factory=list)
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    sheets: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """What the upload is called on screen: its file name(s) and when it was uploaded (UTC)."""
+        if not self.parts:
+            return self.name
+        return " + ".join(f"{name} (uploaded {when})" for name, when, _ in self.parts)
 
 
 def get_state(session: MutableMapping[str, Any]) -> UploadState:
@@ -47,10 +64,22 @@ def get_state(session: MutableMapping[str, Any]) -> UploadState:
         headers=tuple(session.get(_HEADERS, ())),
         error=str(session.get(_ERROR, "")),
         mapping=dict(session.get(_MAPPING, {})),
+        parts=list(session.get(_PARTS, [])),
+        samples=dict(session.get(_SAMPLES, {})),
+        sheets=list(session.get(_SHEETS, [])),
     )
 
 
-def store(session: MutableMapping[str, Any], *, token: str, name: str, data: bytes, result: IngestResult) -> None:
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def store(
+    session: MutableMapping[str, Any], *, token: str, name: str, data: bytes, result: IngestResult, add: bool = False
+) -> None:
+    """Keep an imported file as this session's upload; with `add`, its rows join the rows already uploaded."""
+    earlier = session.get(UPLOADED_FINES) if add else None
+    parts = list(session.get(_PARTS, [])) if add and earlier is not None else []
     headers = list(result.mapping.values())
     if result.choices.get("headers"):
         headers = list(result.choices["headers"])
@@ -59,24 +88,67 @@ def store(session: MutableMapping[str, Any], *, token: str, name: str, data: byt
     session[UPLOAD_TOKEN] = token
     # changes whenever the accepted rows may change (a new file, or the same file re-mapped)
     session[UPLOAD_VERSION] = int(session.get(UPLOAD_VERSION, 0)) + 1
-    session[UPLOADED_NAME] = name
+    session[UPLOADED_NAME] = " + ".join([p[0] for p in parts] + [name])
     session[_DATA] = data
     session[_RESULT] = result
     session[_HEADERS] = headers
-    session[UPLOADED_FINES] = result.accepted if len(result.accepted) else None
+    accepted = result.accepted if len(result.accepted) else None
+    if earlier is not None and accepted is not None:
+        accepted = combine(earlier, accepted, len(parts) + 1)
+    elif earlier is not None:
+        accepted = earlier
+    session[UPLOADED_FINES] = accepted
     session[_MAPPING] = dict(result.mapping)
+    session[_PARTS] = parts + [(name, _now(), len(result.accepted))]
+    session[_SAMPLES] = dict(result.choices.get("samples", {}))
+    session[_SHEETS] = list(result.choices.get("sheets") or [])
     session.pop(_ERROR, None)
+    session.pop(_MERGED, None)
+    session.pop(_COMPARED, None)
 
 
-def store_failure(session: MutableMapping[str, Any], *, token: str, name: str, data: bytes, error: str) -> None:
-    """Keep a file that could not be imported, with the reason, so its columns can be mapped by hand."""
+def combine(earlier: pd.DataFrame, added: pd.DataFrame, part: int) -> pd.DataFrame:
+    """Rows of an added file after the rows already uploaded; its ids prefixed where they clash."""
+    added = added.copy()
+    clash = added["fine_id"].isin(set(earlier["fine_id"]))
+    added.loc[clash, "fine_id"] = f"F{part}-" + added.loc[clash, "fine_id"].astype(str)
+    return pd.concat([earlier, added], ignore_index=True)
+
+
+def store_failure(
+    session: MutableMapping[str, Any],
+    *,
+    token: str,
+    name: str,
+    data: bytes,
+    error: str,
+    headers: list[str] | None = None,
+    suggested: dict[str, str] | None = None,
+    samples: dict[str, list[str]] | None = None,
+    sheets: list[str] | None = None,
+) -> None:
+    """Keep a file that could not be imported, with the reason, so its columns can be mapped by hand.
+
+    `headers` and `suggested` come with the error when the file was read; then it is not read again.
+    """
     from components.ingest import IngestError, read_table, suggest_mapping
 
+    options = session.get(_OPTIONS)
     clear(session)
+    if options:
+        session[_OPTIONS] = options  # the answer that failed stays visible, so it can be changed
     session[UPLOAD_TOKEN] = token
     session[UPLOADED_NAME] = name
     session[_DATA] = data
     session[_ERROR] = error
+    if headers is not None:
+        session[_HEADERS] = list(headers)
+        session[_MAPPING] = dict(suggested or {})
+        session[_SAMPLES] = dict(samples or {})
+        session[_SHEETS] = list(sheets or [])
+        return
+    if error.startswith(("The file is", "The spreadsheet", "A cell", "This ")):
+        return  # the file could not be read at all: reading it again would fail the same way
     try:
         raw = read_table(data, filename=name)
     except IngestError:
@@ -86,7 +158,23 @@ def store_failure(session: MutableMapping[str, Any], *, token: str, name: str, d
 
 
 def clear(session: MutableMapping[str, Any]) -> None:
-    for key in (UPLOAD_TOKEN, UPLOAD_VERSION, UPLOADED_NAME, _DATA, _RESULT, _HEADERS, _ERROR, _MAPPING, UPLOADED_FINES):
+    for key in (
+        UPLOAD_TOKEN,
+        UPLOAD_VERSION,
+        UPLOADED_NAME,
+        _DATA,
+        _RESULT,
+        _HEADERS,
+        _ERROR,
+        _MAPPING,
+        UPLOADED_FINES,
+        _PARTS,
+        _MERGED,
+        _COMPARED,
+        _SAMPLES,
+        _SHEETS,
+        _OPTIONS,
+    ):
         session.pop(key, None)
 
 
@@ -134,3 +222,39 @@ def compare(bundled: pd.DataFrame, upload: pd.DataFrame) -> pd.DataFrame:
     status[same_all] = "matching"
     cols = ["country", "controller", "decision_date", "amount", "currency"]
     return upload[cols].assign(status=status.to_numpy())
+
+
+def merged(session: MutableMapping[str, Any], bundled: pd.DataFrame, upload: pd.DataFrame) -> pd.DataFrame:
+    """`merge` memoised in the session, once per upload: pages rerun without merging again."""
+    key = (session.get(UPLOAD_TOKEN, ""), session.get(UPLOAD_VERSION, 0), id(bundled), len(bundled), id(upload))
+    hit = session.get(_MERGED)
+    if hit is None or hit[0] != key:
+        hit = (key, merge(bundled, upload))
+        session[_MERGED] = hit
+    return hit[1]
+
+
+def compared(session: MutableMapping[str, Any], bundled: pd.DataFrame, upload: pd.DataFrame) -> pd.DataFrame:
+    """`compare` memoised in the session, once per upload."""
+    key = (session.get(UPLOAD_TOKEN, ""), session.get(UPLOAD_VERSION, 0), id(bundled), len(bundled), id(upload))
+    hit = session.get(_COMPARED)
+    if hit is None or hit[0] != key:
+        hit = (key, compare(bundled, upload))
+        session[_COMPARED] = hit
+    return hit[1]
+
+
+def import_options(session: MutableMapping[str, Any]) -> dict[str, str]:
+    """The answers the next import of this session's file uses: currency and sheet ("" when not given)."""
+    return dict(session.get(_OPTIONS, {}))
+
+
+def set_import_option(session: MutableMapping[str, Any], name: str, value: str) -> None:
+    options = import_options(session)
+    options[name] = value or ""
+    session[_OPTIONS] = options
+
+
+def reset_import_options(session: MutableMapping[str, Any]) -> None:
+    """A new file starts with no answers: its currency and sheet are its own."""
+    session.pop(_OPTIONS, None)

@@ -16,6 +16,8 @@ UPLOAD_LIMIT_ROWS = 500_000
 UPLOAD_LIMIT_COLUMNS = 200
 #: The parser's byte bound matches the server's (server.maxUploadSize), so it holds without it too.
 UPLOAD_LIMIT_BYTES = int(st.get_option("server.maxUploadSize")) * 1024 * 1024
+#: What "amounts in this file are in" offers besides each row's country's currency.
+CURRENCY_CHOICES = ("EUR", "GBP", "USD", "PLN", "SEK", "NOK", "DKK", "CZK", "HUF", "RON", "BGN", "CHF", "ISK")
 
 st.caption(
     "Upload your authority's register, a spreadsheet of cases or a copy of a tracker's table (CSV, TSV or XLSX). "
@@ -33,9 +35,10 @@ upload = st.file_uploader(
 state = uploads.get_state(st.session_state)
 
 
-def run_import(data: bytes, name: str, token: str, mapping: dict[str, str] | None = None) -> None:
+def run_import(data: bytes, name: str, token: str, mapping: dict[str, str] | None = None, add: bool = False) -> None:
     """Import with a progress bar; keep the file (and the error) in this session either way."""
     bar = st.progress(0.0, text="Reading the file…")
+    options = uploads.import_options(st.session_state)
     try:
         result = ingest.ingest(
             data,
@@ -45,11 +48,23 @@ def run_import(data: bytes, name: str, token: str, mapping: dict[str, str] | Non
             max_columns=UPLOAD_LIMIT_COLUMNS,
             max_bytes=UPLOAD_LIMIT_BYTES,
             progress=lambda frac, what: bar.progress(min(max(frac, 0.0), 1.0), text=what.capitalize() + "…"),
+            currency=options.get("currency") or None,
+            sheet=options.get("sheet") or None,
         )
     except ingest.IngestError as exc:
-        uploads.store_failure(st.session_state, token=token, name=name, data=data, error=str(exc))
+        uploads.store_failure(
+            st.session_state,
+            token=token,
+            name=name,
+            data=data,
+            error=str(exc),
+            headers=exc.headers,
+            suggested=exc.suggested,
+            samples=exc.samples,
+            sheets=exc.sheets,
+        )
     else:
-        uploads.store(st.session_state, token=token, name=name, data=data, result=result)
+        uploads.store(st.session_state, token=token, name=name, data=data, result=result, add=add)
     finally:
         bar.empty()
 
@@ -57,11 +72,25 @@ def run_import(data: bytes, name: str, token: str, mapping: dict[str, str] | Non
 if upload is not None:
     data = upload.getvalue()
     token = hashlib.sha256(data).hexdigest()[:16]
-    if state.token != token:
+    if state.token != token and not (state.result is not None and len(state.result.accepted)):
+        uploads.reset_import_options(st.session_state)
         run_import(data, upload.name, token)
         st.rerun()  # the sidebar's data choice appears with the new upload
-elif state.token:
-    st.caption(f"Using the file uploaded earlier in this session: {layout.md_text(state.name)}.")
+    elif state.token != token:
+        with st.container(border=True):
+            st.markdown(
+                f"**{layout.md_text(upload.name)}**: add its rows to your upload ({layout.md_text(state.label)}), "
+                "or replace your upload with it?"
+            )
+            choice = st.container(horizontal=True)
+            add = choice.button("Add to my upload", key="upload_add", icon=":material/add:")
+            replace = choice.button("Replace my upload", key="upload_replace", icon=":material/swap_horiz:")
+        if add or replace:
+            uploads.reset_import_options(st.session_state)
+            run_import(data, upload.name, token, add=bool(add))
+            st.rerun()
+if state.token:
+    st.caption(f"Your upload: {layout.md_text(state.label)}.")
 
 state = uploads.get_state(st.session_state)
 result = state.result
@@ -69,8 +98,42 @@ if state.error:
     st.error(layout.md_text(state.error), title="This file could not be imported", icon=":material/error:")
     if state.headers:
         st.caption("Choose below which column holds each field, then apply.")
+if result is not None or state.sheets:
+    current = uploads.import_options(st.session_state)
+    sheets = list(result.choices.get("sheets") or []) if result is not None else list(state.sheets)
+    if len(sheets) > 1:
+        read_sheet = result.choices.get("sheet") if result is not None else current.get("sheet")
+        picked = st.selectbox(
+            "Sheet to read",
+            sheets,
+            index=sheets.index(read_sheet) if read_sheet in sheets else 0,
+            key="upload_sheet_choice",
+            help="The first visible sheet with a header row is read unless you choose another.",
+        )
+        if picked != read_sheet:
+            uploads.set_import_option(st.session_state, "sheet", picked)
+            run_import(state.data, state.name, state.token)
+            st.rerun()
 if result is not None:
     st.subheader("Validation report", divider="gray")
+    from_country = result.currency_from_country
+    if len(result.accepted):
+        (st.warning if from_country else st.caption)(result.currency_line().removeprefix("currency: ").capitalize())
+    given = uploads.import_options(st.session_state).get("currency", "")
+    if from_country or given:
+        choices = ["", *CURRENCY_CHOICES]
+        answer = st.selectbox(
+            "Amounts in this file are in:",
+            choices,
+            index=choices.index(given) if given in choices else 0,
+            format_func=lambda c: "each row's country's currency" if c == "" else c,
+            key="upload_currency_choice",
+            help="A currency written in a cell or a currency column still wins; this answers for the amounts that name none.",
+        )
+        if answer != given:
+            uploads.set_import_option(st.session_state, "currency", answer)
+            run_import(state.data, state.name, state.token, mapping=dict(result.mapping))
+            st.rerun()
     tiles = st.container(horizontal=True)
     with tiles:
         layout.kpi("Rows read", f"{result.rows_read:,}")
@@ -107,20 +170,32 @@ if state.headers and (result is not None or state.error):
     st.caption("The importer's choice of column for each field. Correct it and apply; the report updates.")
     options = ["", *state.headers]
     current_mapping = result.mapping if result is not None else state.mapping
+    samples = state.samples
     with st.form("mapping_form", border=True):
         cols = st.columns(3)
         chosen: dict[str, str] = {}
         for i, field in enumerate(ingest.MAPPABLE_FIELDS):
             current = current_mapping.get(field, "")
-            chosen[field] = cols[i % 3].selectbox(
-                field + (" (required)" if field in ingest.REQUIRED_FIELDS else ""),
-                options,
-                index=options.index(current) if current in options else 0,
-                format_func=lambda h: "(none)" if h == "" else h,
-                key=f"map_{field}",
-            )
+            with cols[i % 3]:
+                chosen[field] = st.selectbox(
+                    field + (" (required)" if field in ingest.REQUIRED_FIELDS else ""),
+                    options,
+                    index=options.index(current) if current in options else 0,
+                    format_func=lambda h: "(none)" if h == "" else h,
+                    key=f"map_{field}",
+                )
+                if current and samples.get(current):
+                    st.caption("e.g. " + " · ".join(layout.md_text(v) for v in samples[current]))
+        given_currency = st.selectbox(
+            "Currency of every amount that names none",
+            ["", *CURRENCY_CHOICES],
+            index=([""] + list(CURRENCY_CHOICES)).index(uploads.import_options(st.session_state).get("currency", "") or ""),
+            format_func=lambda c: "each row's country's currency" if c == "" else c,
+            key="map_file_currency",
+        )
         applied = st.form_submit_button("Apply mapping", icon=":material/sync:")
     if applied:
+        uploads.set_import_option(st.session_state, "currency", given_currency)
         run_import(state.data, state.name, state.token, mapping=dict(chosen))
         st.rerun()
 
@@ -140,7 +215,7 @@ if result is not None:
         "bundled data. Duplicate rule: an uploaded row with the same authority country, controller (ignoring case), "
         "decision date and amount as a bundled row is a duplicate, and the bundled row (with its sources and history) is kept."
     )
-    compare = uploads.compare(ctx.bundle.fines, result.accepted)
+    compare = uploads.compared(st.session_state, ctx.bundle.fines, result.accepted)
     c = compare["status"].value_counts()
     compare_tiles = st.container(horizontal=True)
     with compare_tiles:
@@ -161,9 +236,10 @@ if result is not None:
         },
         alt="Your rows compared with the bundled data",
     )
+    accepted_rows, about = result.accepted, [f"Accepted rows of {state.name}, in Enforcement Atlas's canonical columns"]
     st.download_button(
         "Download the cleaned file (CSV)",
-        exports.to_csv_bytes(result.accepted, [f"Accepted rows of {state.name}, in Enforcement Atlas's canonical columns"]),
+        lambda: exports.to_csv_bytes(accepted_rows, about),  # built when clicked, not on every rerun
         file_name="cleaned-fines.csv",
         mime="text/csv",
         key="dl_cleaned",

@@ -82,11 +82,12 @@ def test_mapping_can_be_corrected_on_the_page(tmp_path):
 
 def test_unguessable_required_column_gets_a_mapping_form(tmp_path):
     path = tmp_path / "odd.csv"
-    path.write_text("who,nation,sum,day\nAcme,France,1000,2021-03-04\n")
+    # headers no synonym names and no value scoring can place ("day" and "sum" now import by themselves)
+    path.write_text("who,nation,figure,when\nAcme,France,1000,2021-03-04\n")
     at = upload(data_page(), path)
     assert any("could not be imported" in (e.proto.title or "") or "map" in e.value for e in at.error)
-    at.selectbox(key="map_decision_date").set_value("day")
-    at.selectbox(key="map_amount").set_value("sum")
+    at.selectbox(key="map_decision_date").set_value("when")
+    at.selectbox(key="map_amount").set_value("figure")
     at.selectbox(key="map_country").set_value("nation")
     at.button(key="FormSubmitter:mapping_form-Apply mapping").click()
     at.run()
