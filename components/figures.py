@@ -104,13 +104,23 @@ pio.templates[TEMPLATE_NAME] = _template
 pio.templates.default = TEMPLATE_NAME
 
 
-def plot_config(filename: str, image_format: str = "png") -> dict:
-    """st.plotly_chart config: local map files, a PNG or SVG download that works offline."""
+def plot_config(filename: str, image_format: str = "png", height: int | None = None) -> dict:
+    """st.plotly_chart config: local map files, a PNG or SVG download that works offline.
+
+    The image is as tall as the figure (at least 700 px), so twenty swimlanes or a long bar chart
+    are not squeezed or cut in the download.
+    """
     fmt = image_format if image_format in ("png", "svg") else "png"
     return {
         "topojsonURL": TOPOJSON_URL,
         "displaylogo": False,
-        "toImageButtonOptions": {"format": fmt, "filename": filename, "scale": 2, "width": 1200, "height": 700},
+        "toImageButtonOptions": {
+            "format": fmt,
+            "filename": filename,
+            "scale": 2,
+            "width": 1200,
+            "height": max(700, int(height or 0)),
+        },
         "modeBarButtonsToRemove": ["lasso2d"],
     }
 
@@ -244,6 +254,9 @@ def presentation_sizes(fig: go.Figure) -> go.Figure:
         if ann.font is not None and ann.font.size == 10:  # the source line
             ann.font.size = 15
             ann.yshift = -56
+    for trace in fig.data:  # map labels ("from United States") and small-state dots
+        if trace.type == "scattergeo" and trace.textfont is not None and trace.textfont.size:
+            trace.textfont.size = 17
     bottom = fig.layout.margin.b or 70
     fig.update_layout(margin_b=int(bottom * 1.4))
     return fig

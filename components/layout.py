@@ -690,7 +690,7 @@ def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection
     figures.add_subtitle(fig, filter_line())
     if _present_from_url():
         figures.presentation_sizes(fig)
-    config = figures.plot_config(filename, st.session_state.get(_IMAGE_FORMAT_STATE, "png"))
+    config = figures.plot_config(filename, st.session_state.get(_IMAGE_FORMAT_STATE, "png"), fig.layout.height)
     kwargs = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": selection_mode}

@@ -34,6 +34,7 @@ STEP_SECONDS: Final = 1.2
 _PLAYING = "map_playing"
 _LAST_STEP = "map_last_step"
 _RERUN_PAGE = "map_rerun_page"
+_FINISHED = "map_play_finished"
 
 
 def per_country(rows: pd.DataFrame, perspective: str) -> pd.DataFrame:
@@ -49,7 +50,7 @@ def _play(first: str) -> None:
     st.session_state[_PLAYING] = True
     st.session_state[_LAST_STEP] = time.monotonic()
     st.session_state[P.MAP_YEAR] = first
-    st.query_params[P.MAP_YEAR] = first
+    st.session_state[_RERUN_PAGE] = True  # the fragment's run_every is set by a full run
 
 
 def _pause() -> None:
@@ -63,6 +64,10 @@ def _rerun_page() -> None:
 
 def _step(options: list[str]) -> None:
     """While playing, move the year on by one every STEP_SECONDS; stop on the last year."""
+    if st.session_state.pop(_FINISHED, False):
+        # one tick after the last year was drawn (and written to the URL), the page catches up
+        st.session_state[_RERUN_PAGE] = True
+        return
     if not st.session_state.get(_PLAYING):
         return
     if time.monotonic() - st.session_state.get(_LAST_STEP, 0.0) < STEP_SECONDS * 0.8:
@@ -72,11 +77,10 @@ def _step(options: list[str]) -> None:
     position = years.index(current) if current in years else -1
     following = years[min(position + 1, len(years) - 1)]
     st.session_state[P.MAP_YEAR] = following
-    st.query_params[P.MAP_YEAR] = following
     st.session_state[_LAST_STEP] = time.monotonic()
     if following == years[-1]:
         st.session_state[_PLAYING] = False
-        st.session_state[_RERUN_PAGE] = True
+        st.session_state[_FINISHED] = True
 
 
 def year_control(years: list[int]) -> str:
@@ -124,7 +128,7 @@ def after_chart() -> None:
 
 
 def run_every() -> float | None:
-    return STEP_SECONDS if st.session_state.get(_PLAYING) else None
+    return STEP_SECONDS if st.session_state.get(_PLAYING) or st.session_state.get(_FINISHED) else None
 
 
 def focus_country(perspective: str) -> None:

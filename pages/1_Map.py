@@ -64,7 +64,7 @@ def map_view() -> str:
         flows=metrics.flows(rows) if show_flows else None,
         is_share=is_share,
         is_count=is_count,
-        height=760 if not ctx.present else 860,
+        height=760 if not ctx.present else 900,
         wide=ctx.present,
         edges=edges,
         title=mapview.title(label, perspective, year, years),
@@ -78,7 +78,7 @@ def map_view() -> str:
     return year
 
 
-left, right = st.columns([2, 1]) if not ctx.present else (st.container(), st.container())
+left, right = st.columns([2, 1] if not ctx.present else [3, 1])
 with left:
     year = map_view()
 rows = mapview.up_to(ctx.filtered, year)
@@ -86,7 +86,8 @@ per_country = mapview.per_country(rows, perspective)
 with right:
     st.markdown(f"**{label}, by country**")
     ranked = mapview.ranking(per_country, column, label, cur)
-    tables.show(ranked, "map_table", cur, "The map's figures per country", columns=["name", "iso2", column], height=600)
+    tables.show(ranked, "map_table", cur, "The map's figures per country", columns=["name", "iso2", column], height=600,
+                widths={"name": 120, "iso2": 44})
 st.caption(
     figures.UN_DISCLAIMER + " Grey: no fines in this selection. Classes are on a log scale so small countries show beside "
     "Ireland; Malta, Luxembourg, Cyprus and Liechtenstein are drawn as dots."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import countries, figures, layout, metrics
+from components import charts, countries, figures, layout, metrics
 from components import params as P
 
 ctx = layout.setup_page("Appeals")
@@ -59,6 +59,12 @@ with left:
         outcomes, value_col, f"Outcomes: {what}", axis, ctx.source_line(), cur if measure == "money" else None
     )
     layout.show_chart(fig, "appeals_outcomes", "atlas-appeal-outcomes", alt="Appeal outcomes")
+    charts.numbers(
+        outcomes.assign(series=outcomes["status"].map(figures.STATUS_LABELS)),
+        "appeals_numbers",
+        cur,
+        columns=["series", "fines", "imposed", "standing"],
+    )
 with right:
     fig = figures.sankey(
         outcomes, value_col, f"From decision to outcome: {what}", ctx.source_line(), cur if measure == "money" else None

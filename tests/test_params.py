@@ -50,8 +50,10 @@ EXPECTED = {
     P.FINES_SEARCH: "clearview",
     P.SCALE: "log",
     P.COMPARE_BY: "company",
-    P.COMPARE: ["IE"],
+    P.COMPARE: ["Meta"],
 }
+# Examples that name something only another parameter makes valid are seeded with it.
+SEEDED_WITH = {P.COMPARE: {P.COMPARE_BY: "Companies"}}
 # Keys whose control appears only in a particular state, tested elsewhere.
 # (dataset: tests/test_sharing_pages.py)
 CONDITIONAL = {P.FX_YEAR, P.LIVE_RATES, P.PRESENT, P.DATA_SOURCE, P.VIEW, P.CHART, P.DATASET}
@@ -81,6 +83,8 @@ def test_example_value_sets_the_control(param):
     if page != "app.py":
         at.switch_page(page)
     at.query_params[param.key] = param.example
+    for key, value in SEEDED_WITH.get(param.key, {}).items():
+        at.query_params[key] = value
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.session_state[param.key] == EXPECTED[param.key]

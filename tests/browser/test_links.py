@@ -74,10 +74,10 @@ def test_link_restores_the_view(page, browser, base_url):
     assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"the Map link lost the view: {page.url}"
     page.get_by_role("radiogroup", name="Metric").get_by_role("radio", name="Number of fines").click()
     page.wait_for_url("**metric=**")
+    wait_for_app(page)  # the URL changes on the click; the map is redrawn when the rerun ends (slow on a loaded machine)
     expect(page.locator(".js-plotly-plot").filter(has_text="Number of fines by fining authority country").first).to_be_visible(
-        timeout=UI_TIMEOUT_MS
+        timeout=30_000
     )
-    wait_for_app(page)
     wait_for_charts(page)
     link = page.url
     shot(page, "link-original-map")
