@@ -319,13 +319,38 @@ def _class_index(values: pd.Series, edges: list[float]) -> np.ndarray:
 
 #: Approximate centres (lon, lat) of the EEA states and the UK, where flows start and end.
 CENTRES: Final = {
-    "AT": (14.6, 47.6), "BE": (4.6, 50.6), "BG": (25.2, 42.7), "HR": (15.9, 45.5), "CY": (33.2, 35.0),
-    "CZ": (15.3, 49.8), "DK": (9.3, 56.0), "EE": (25.5, 58.7), "FI": (25.9, 62.5), "FR": (2.4, 46.6),
-    "DE": (10.4, 51.1), "GR": (22.6, 39.3), "HU": (19.4, 47.2), "IE": (-8.1, 53.2), "IT": (12.6, 42.8),
-    "LV": (24.9, 56.9), "LT": (23.9, 55.3), "LU": (6.1, 49.8), "MT": (14.4, 35.9), "NL": (5.5, 52.2),
-    "PL": (19.4, 52.1), "PT": (-8.2, 39.6), "RO": (24.9, 45.9), "SK": (19.5, 48.7), "SI": (14.8, 46.1),
-    "ES": (-3.6, 40.3), "SE": (15.3, 60.1), "IS": (-18.6, 64.9), "LI": (9.55, 47.15), "NO": (9.5, 61.0),
-    "GB": (-2.0, 53.0), "CH": (8.2, 46.8),
+    "AT": (14.6, 47.6),
+    "BE": (4.6, 50.6),
+    "BG": (25.2, 42.7),
+    "HR": (15.9, 45.5),
+    "CY": (33.2, 35.0),
+    "CZ": (15.3, 49.8),
+    "DK": (9.3, 56.0),
+    "EE": (25.5, 58.7),
+    "FI": (25.9, 62.5),
+    "FR": (2.4, 46.6),
+    "DE": (10.4, 51.1),
+    "GR": (22.6, 39.3),
+    "HU": (19.4, 47.2),
+    "IE": (-8.1, 53.2),
+    "IT": (12.6, 42.8),
+    "LV": (24.9, 56.9),
+    "LT": (23.9, 55.3),
+    "LU": (6.1, 49.8),
+    "MT": (14.4, 35.9),
+    "NL": (5.5, 52.2),
+    "PL": (19.4, 52.1),
+    "PT": (-8.2, 39.6),
+    "RO": (24.9, 45.9),
+    "SK": (19.5, 48.7),
+    "SI": (14.8, 46.1),
+    "ES": (-3.6, 40.3),
+    "SE": (15.3, 60.1),
+    "IS": (-18.6, 64.9),
+    "LI": (9.55, 47.15),
+    "NO": (9.5, 61.0),
+    "GB": (-2.0, 53.0),
+    "CH": (8.2, 46.8),
 }
 #: Which edge of the Europe window a flow from outside it enters by.
 _WEST: Final = frozenset("US CA MX BR AR CL CO PE".split())
@@ -496,9 +521,7 @@ def choropleth(
                     lat=[o_lat, d_lat],
                     mode="lines+markers",
                     line=dict(width=1 + 5 * math.sqrt(rec.value / maxv), color=colours.flow),
-                    marker=dict(
-                        size=[5, 13], symbol=["circle", "arrow"], angleref="previous", color=colours.flow, standoff=4
-                    ),
+                    marker=dict(size=[5, 13], symbol=["circle", "arrow"], angleref="previous", color=colours.flow, standoff=4),
                     hovertext=hover,
                     hoverinfo="text",
                     showlegend=False,
@@ -978,12 +1001,26 @@ def published_rates(frame: pd.DataFrame, title: str, source: str) -> go.Figure:
         for r in top.itertuples(index=False)
     ]
     fig.add_trace(
-        go.Bar(x=top["published_rate"], y=labels, orientation="h", name="Published", marker_color=OKABE_ITO[1],
-               hovertext=published_hover, hoverinfo="text")
+        go.Bar(
+            x=top["published_rate"],
+            y=labels,
+            orientation="h",
+            name="Published",
+            marker_color=OKABE_ITO[1],
+            hovertext=published_hover,
+            hoverinfo="text",
+        )
     )
     fig.add_trace(
-        go.Bar(x=top["data_rate"], y=labels, orientation="h", name="Atlas data (known payments)", marker_color=OKABE_ITO[0],
-               hovertext=atlas_hover, hoverinfo="text")
+        go.Bar(
+            x=top["data_rate"],
+            y=labels,
+            orientation="h",
+            name="Atlas data (known payments)",
+            marker_color=OKABE_ITO[0],
+            hovertext=atlas_hover,
+            hoverinfo="text",
+        )
     )
     fig.update_xaxes(title_text="Share of the amount collected", tickformat=".0%", rangemode="tozero")
     fig.update_yaxes(automargin=True)

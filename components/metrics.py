@@ -485,7 +485,9 @@ def lane_labels(frame: pd.DataFrame) -> pd.Series:
     group = frame["controller_group"].astype(str)
     label = group + " · " + frame["country"].astype(str) + " " + frame["decision_date"].dt.strftime("%Y").fillna("")
     clash = label.duplicated(keep=False)
-    label = label.where(~clash, group + " · " + frame["country"].astype(str) + " " + frame["decision_date"].dt.strftime("%Y-%m").fillna(""))
+    label = label.where(
+        ~clash, group + " · " + frame["country"].astype(str) + " " + frame["decision_date"].dt.strftime("%Y-%m").fillna("")
+    )
     clash = label.duplicated(keep=False)
     label = label.where(~clash, label + " (" + frame["fine_id"].astype(str) + ")")
     return pd.Series(label.to_numpy(), index=frame["fine_id"].to_numpy())
@@ -553,7 +555,9 @@ def published_vs_data(collection: pd.DataFrame, prepared: pd.DataFrame) -> pd.Da
     standing_x = money["standing_x"].to_numpy(dtype=float)
     paid_known = ~np.isnan(paid_x)
     for rec in collection.itertuples(index=False):
-        inside = (country == rec.country) & (decided >= _as_datetime64(rec.period_start)) & (decided <= _as_datetime64(rec.period_end))
+        inside = (
+            (country == rec.country) & (decided >= _as_datetime64(rec.period_start)) & (decided <= _as_datetime64(rec.period_end))
+        )
         known = inside & paid_known
         known_standing = float(np.nansum(standing_x[known]))
         published_rate = (

@@ -108,7 +108,12 @@ PARAMS: Final[tuple[Param, ...]] = (
     ),
     Param(SCALE, "Timeline", "Amount axis: Linear or Log (also on Companies' bar chart)", "Log"),
     Param(COMPARE_BY, "Timeline", "Compare as lines: Countries or Companies", "Companies"),
-    Param(COMPARE, "Timeline", "Up to five countries (as labelled) or company groups (with vs=Companies) to compare, repeatable", "Meta"),
+    Param(
+        COMPARE,
+        "Timeline",
+        "Up to five countries (as labelled) or company groups (with vs=Companies) to compare, repeatable",
+        "Meta",
+    ),
     Param(DATA_SOURCE, "global", "With an upload in this session: Bundled, My upload or Merged", "My upload"),
     Param(
         DATASET,

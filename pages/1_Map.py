@@ -15,7 +15,13 @@ controls = st.container(horizontal=True, vertical_alignment="bottom")
 with controls:
     metric = (
         st.segmented_control(
-            "Metric", list(M), format_func=lambda m: M[m][0], default="total", required=True, key=P.MAP_METRIC, bind="query-params"
+            "Metric",
+            list(M),
+            format_func=lambda m: M[m][0],
+            default="total",
+            required=True,
+            key=P.MAP_METRIC,
+            bind="query-params",
         )
         or "total"
     )
@@ -86,8 +92,15 @@ per_country = mapview.per_country(rows, perspective)
 with right:
     st.markdown(f"**{label}, by country**")
     ranked = mapview.ranking(per_country, column, label, cur)
-    tables.show(ranked, "map_table", cur, "The map's figures per country", columns=["name", "iso2", column], height=600,
-                widths={"name": 120, "iso2": 44})
+    tables.show(
+        ranked,
+        "map_table",
+        cur,
+        "The map's figures per country",
+        columns=["name", "iso2", column],
+        height=600,
+        widths={"name": 120, "iso2": 44},
+    )
 st.caption(
     figures.UN_DISCLAIMER + " Grey: no fines in this selection. Classes are on a log scale so small countries show beside "
     "Ireland; Malta, Luxembourg, Cyprus and Liechtenstein are drawn as dots."
@@ -103,7 +116,10 @@ if show_flows:
     flow_rows = metrics.flows(rows)
     with st.expander(f"Cross-border flows: {len(flow_rows)}", icon=":material/trending_flat:"):
         st.dataframe(
-            flow_rows.assign(origin=flow_rows["origin"].map(figures.countries.name), destination=flow_rows["destination"].map(figures.countries.name)),
+            flow_rows.assign(
+                origin=flow_rows["origin"].map(figures.countries.name),
+                destination=flow_rows["destination"].map(figures.countries.name),
+            ),
             hide_index=True,
             key="flows_table",
             column_config={"value": st.column_config.NumberColumn(f"Amount ({cur})", format="%,.0f")},

@@ -84,8 +84,19 @@ if company:
             "profile_table",
             cur,
             f"Every decision about {company}",
-            columns=["decided", "country_name", "authority_short", "decision_type_label", "as_decided", "standing_x",
-                     "appeal", "payment", "paid_x", "source", "notes"],
+            columns=[
+                "decided",
+                "country_name",
+                "authority_short",
+                "decision_type_label",
+                "as_decided",
+                "standing_x",
+                "appeal",
+                "payment",
+                "paid_x",
+                "source",
+                "notes",
+            ],
             widths=tables.FINES_WIDTHS,
         )
         lanes = metrics.lifecycle(profile, ctx.events)
@@ -182,7 +193,18 @@ tables.show(
     "companies_table",
     cur,
     "Table of companies with totals",
-    columns=["company", "fines", "authorities", "imposed", "standing", "paid_known", "payment_known", "home_name", "first", "last"],
+    columns=[
+        "company",
+        "fines",
+        "authorities",
+        "imposed",
+        "standing",
+        "paid_known",
+        "payment_known",
+        "home_name",
+        "first",
+        "last",
+    ],
 )
 
 

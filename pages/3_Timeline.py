@@ -59,7 +59,9 @@ key, chosen, names = charts.compare_controls(rows)
 if chosen:
     lines = metrics.timeline_by(rows, key, chosen, freq).assign(series=lambda f: f["series"].map(names))
     what = "countries" if key == "country" else "companies"
-    fig = figures.compare_lines(lines, freq, f"Cumulative amount of {len(chosen)} {what} ({cur})", cur, ctx.source_line(), log=log)
+    fig = figures.compare_lines(
+        lines, freq, f"Cumulative amount of {len(chosen)} {what} ({cur})", cur, ctx.source_line(), log=log
+    )
     layout.show_chart(fig, "timeline_compare", "atlas-compare", alt=f"Cumulative amount of the chosen {what}")
     charts.numbers(lines.assign(period=lines["period"].dt.strftime("%Y" if freq == "year" else "%Y-%m")), "compare_numbers", cur)
 else:

@@ -30,8 +30,19 @@ GDPR_START = pd.Timestamp("2018-05-25")
 #: Rough EUR value of one unit of each decision currency. Only used to decide which fines
 #: count as "EUR 1M or more" and so must carry a lifecycle in events.csv.
 ROUGH_EUR = {
-    "EUR": 1.0, "GBP": 1.15, "SEK": 0.09, "NOK": 0.087, "DKK": 0.134, "PLN": 0.23, "CZK": 0.04,
-    "HUF": 0.0026, "BGN": 0.511, "ISK": 0.0068, "RON": 0.2, "HRK": 0.133, "CHF": 1.0,
+    "EUR": 1.0,
+    "GBP": 1.15,
+    "SEK": 0.09,
+    "NOK": 0.087,
+    "DKK": 0.134,
+    "PLN": 0.23,
+    "CZK": 0.04,
+    "HUF": 0.0026,
+    "BGN": 0.511,
+    "ISK": 0.0068,
+    "RON": 0.2,
+    "HRK": 0.133,
+    "CHF": 1.0,
 }
 
 #: Authorities' countries that must appear: every EU/EEA state whose authority has published a
@@ -39,12 +50,45 @@ ROUGH_EUR = {
 #: published fine found) and Slovenia (the Information Commissioner publishes fines only in anonymised
 #: bulk decisions; no dated fine with an amount was found in the sources used).
 REQUIRED_COUNTRIES = {
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
-    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "ES", "SE", "NO", "IS", "GB",
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "ES",
+    "SE",
+    "NO",
+    "IS",
+    "GB",
 }
 
-OUTCOME_TO_STATUS = {"upheld": "upheld", "reduced": "reduced", "annulled": "annulled",
-                     "remitted": "remitted", "pending": "pending", "increased": "upheld"}
+OUTCOME_TO_STATUS = {
+    "upheld": "upheld",
+    "reduced": "reduced",
+    "annulled": "annulled",
+    "remitted": "remitted",
+    "pending": "pending",
+    "increased": "upheld",
+}
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -246,7 +290,9 @@ def test_big_and_appealed_fines_have_a_lifecycle(fines, events):
         if pd.notna(row["status_checked"]):
             checks = g.loc[g["event"] == "status_check", "date"]
             latest = g.loc[g["event"].isin(["status_check", "court_ruling", "payment", "appeal_lodged"]), "date"]
-            assert not latest.empty and latest.max() >= row["status_checked"] or row["status_checked"] in set(checks), row["fine_id"]
+            assert not latest.empty and latest.max() >= row["status_checked"] or row["status_checked"] in set(checks), row[
+                "fine_id"
+            ]
 
 
 def _derived_appeal_status(row, g: pd.DataFrame) -> str | None:
@@ -259,8 +305,10 @@ def _derived_appeal_status(row, g: pd.DataFrame) -> str | None:
     the previous outcome in place, or 'upheld' if there was none; a ruling with blank outcome means
     'unknown').
     """
-    rel = g[g["event"].isin(["appeal_lodged", "appeal_withdrawn", "court_ruling"])
-            | (g["event"].eq("status_check") & g["outcome"].ne(""))]
+    rel = g[
+        g["event"].isin(["appeal_lodged", "appeal_withdrawn", "court_ruling"])
+        | (g["event"].eq("status_check") & g["outcome"].ne(""))
+    ]
     rel = rel[rel["date"] > row["decision_date"]].sort_values(["date", "_order"])
     status = None
     for _, e in rel.iterrows():
@@ -297,8 +345,9 @@ def test_standing_amount_matches_latest_ruling(fines, events):
     for _, row in fines[fines["appeal_status"].isin(["reduced", "upheld"])].iterrows():
         g = ev_by[row["fine_id"]]
         # a court ruling, or a dated status check recording the final outcome where ruling dates are unknown
-        rulings = g[g["event"].isin(["court_ruling", "status_check"]) & g["outcome"].isin(["reduced", "upheld"])
-                    & g["amount"].notna()]
+        rulings = g[
+            g["event"].isin(["court_ruling", "status_check"]) & g["outcome"].isin(["reduced", "upheld"]) & g["amount"].notna()
+        ]
         rulings = rulings[rulings["date"] > row["decision_date"]].sort_values(["date", "_order"])
         assert not rulings.empty, row["fine_id"]
         assert rulings.iloc[-1]["amount"] == row["standing_amount"], row["fine_id"]
@@ -362,8 +411,17 @@ def test_urls_well_formed(fines, events, coll_raw):
 def test_clearview_story_complete(fines, events):
     cv = fines[fines["controller_group"] == "Clearview AI"]
     got = set(zip(cv["country"], cv["decision_type"]))
-    for need in [("IT", "fine"), ("GR", "fine"), ("FR", "fine"), ("FR", "penalty_payment"), ("GB", "fine"),
-                 ("NL", "fine"), ("GB", "notice_of_intent"), ("FR", "no_fine"), ("AT", "no_fine")]:
+    for need in [
+        ("IT", "fine"),
+        ("GR", "fine"),
+        ("FR", "fine"),
+        ("FR", "penalty_payment"),
+        ("GB", "fine"),
+        ("NL", "fine"),
+        ("GB", "notice_of_intent"),
+        ("FR", "no_fine"),
+        ("AT", "no_fine"),
+    ]:
         assert need in got, need
     assert (cv["controller_country"] == "US").all()
     nl = cv[cv["country"] == "NL"].iloc[0]

@@ -67,9 +67,7 @@ def test_inconsistent_column_rejects_the_rows_that_could_be_either() -> None:
     assert info["order"] == "inconsistent"
     # each value that shows its own order is read that way; never a silent swap
     assert got == ["2023-05-22", "2023-05-22", None]
-    assert info["errors"].iloc[2] == (
-        "day and month order is inconsistent in this column; '03/04/2022' could be either"
-    )
+    assert info["errors"].iloc[2] == ("day and month order is inconsistent in this column; '03/04/2022' could be either")
 
 
 def test_forced_order() -> None:
@@ -120,11 +118,7 @@ def test_excel_serials_only_when_asked() -> None:
 
 
 def test_date_order_reported_per_column_through_ingest() -> None:
-    csv = (
-        b"country,date,announced,amount\n"
-        b"FR,05/06/2022,06/15/2022,1000\n"
-        b"FR,01/02/2021,02/03/2021,1000\n"
-    )
+    csv = b"country,date,announced,amount\nFR,05/06/2022,06/15/2022,1000\nFR,01/02/2021,02/03/2021,1000\n"
     result = ingest(csv, today=TODAY)
     assert result.choices["date_order"] == {"date": "day-first (assumed)", "announced": "month-first"}
     assert result.accepted["decision_date"].dt.strftime("%Y-%m-%d").tolist() == ["2022-06-05", "2021-02-01"]

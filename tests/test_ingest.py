@@ -58,8 +58,14 @@ def test_cms_tracker_export_with_bom_and_multiline_fields() -> None:
     assert result.choices["encoding"] == "utf-8-sig"
     assert result.choices["delimiter"] == "comma"
     assert result.mapping == {
-        "fine_id": "ETid", "country": "Country", "decision_date": "Date of Decision", "amount": "Fine [€]",
-        "controller": "Controller/Processor", "sector": "Sector", "articles": "Quoted Art.", "type": "Type",
+        "fine_id": "ETid",
+        "country": "Country",
+        "decision_date": "Date of Decision",
+        "amount": "Fine [€]",
+        "controller": "Controller/Processor",
+        "sector": "Sector",
+        "articles": "Quoted Art.",
+        "type": "Type",
         "source_url": "Source",
     }
     assert reasons(result.rejected) == {
@@ -207,16 +213,18 @@ def make_xlsx(rows: list[list[object]]) -> bytes:
 
 
 def test_xlsx_with_date_cells_serials_and_statuses() -> None:
-    data = make_xlsx([
-        ["Fine ID", "Authority", "Country", "Date", "Amount", "Currency", "Company", "Appeal status", "Payment"],
-        ["X-1", "ICO", "UK", dt.datetime(2022, 5, 23), 7_552_800, "GBP", "Clearview AI Inc.", "annulled", "not paid"],
-        ["X-2", "Garante", "ITA", 45068, 20_000_000, "EUR", "Clearview AI Inc.", "under appeal", "partially paid"],
-        ["X-3", "AP", "Netherlands", "16/05/2024", "€30.5m", None, "Clearview AI Inc.", "reduced by court", "who knows"],
-        ["X-4", "CNIL", "France", dt.datetime(2022, 10, 17), 0, "EUR", "Clearview AI Inc.", None, None],
-        [None, None, None, None, None, None, None, None, None],
-        ["X-6", "IMY", "Sweden", dt.datetime(2021, 2, 10), 2_500_000, "SEK", "Polismyndigheten", "upheld", "paid"],
-        [None, None, None, None, None, None, None, None, None],
-    ])
+    data = make_xlsx(
+        [
+            ["Fine ID", "Authority", "Country", "Date", "Amount", "Currency", "Company", "Appeal status", "Payment"],
+            ["X-1", "ICO", "UK", dt.datetime(2022, 5, 23), 7_552_800, "GBP", "Clearview AI Inc.", "annulled", "not paid"],
+            ["X-2", "Garante", "ITA", 45068, 20_000_000, "EUR", "Clearview AI Inc.", "under appeal", "partially paid"],
+            ["X-3", "AP", "Netherlands", "16/05/2024", "€30.5m", None, "Clearview AI Inc.", "reduced by court", "who knows"],
+            ["X-4", "CNIL", "France", dt.datetime(2022, 10, 17), 0, "EUR", "Clearview AI Inc.", None, None],
+            [None, None, None, None, None, None, None, None, None],
+            ["X-6", "IMY", "Sweden", dt.datetime(2021, 2, 10), 2_500_000, "SEK", "Polismyndigheten", "upheld", "paid"],
+            [None, None, None, None, None, None, None, None, None],
+        ]
+    )
     result = ingest(data, filename="fines.xlsx", today=TODAY)
     assert counts(result) == (6, 4, 1, 1)  # trailing blank row is the end of the sheet
     assert_canonical(result)
@@ -255,13 +263,13 @@ def test_xlsx_limits_on_declared_dimension() -> None:
 def test_countries_written_every_way() -> None:
     csv = (
         "country,date,amount,authority\n"
-        "EL,2022-07-13,\"€20,000,000\",HDPA\n"
-        "UK,2022-05-23,\"£7,552,800\",ICO\n"
-        "DEUTSCHLAND,2020-10-01,\"€35,258,708\",HmbBfDI\n"
-        "Spain ,2021-03-11,\"€8,150,000\",AEPD\n"
-        "ITA,2022-02-10,\"€20,000,000\",Garante\n"
-        "Narnia,2022-02-10,\"€1,000\",?\n"
-        ",2022-02-10,\"€1,000\",?\n"
+        'EL,2022-07-13,"€20,000,000",HDPA\n'
+        'UK,2022-05-23,"£7,552,800",ICO\n'
+        'DEUTSCHLAND,2020-10-01,"€35,258,708",HmbBfDI\n'
+        'Spain ,2021-03-11,"€8,150,000",AEPD\n'
+        'ITA,2022-02-10,"€20,000,000",Garante\n'
+        'Narnia,2022-02-10,"€1,000",?\n'
+        ',2022-02-10,"€1,000",?\n'
     ).encode()
     result = ingest(csv, today=TODAY)
     assert counts(result) == (7, 5, 2, 0)
@@ -320,7 +328,7 @@ def test_excel_sep_line_and_utf16() -> None:
 
 
 def test_cp1250_is_told_from_cp1252() -> None:
-    csv = "country;date;amount;company\nPolska;10.02.2022;\"1 234 567,89 zł\";Spółka Łódź\n".encode("cp1250")
+    csv = 'country;date;amount;company\nPolska;10.02.2022;"1 234 567,89 zł";Spółka Łódź\n'.encode("cp1250")
     result = ingest(csv, today=TODAY)
     assert result.choices["encoding"] == "cp1250"
     assert result.accepted["controller"].tolist() == ["Spółka Łódź"]
@@ -333,7 +341,11 @@ def test_cp1250_is_told_from_cp1252() -> None:
         ({"max_columns": 3}, b"a,b,c,d\n1,2,3,4\n", "The file has 4 columns; at most 3 are read."),
         ({"max_rows": 2}, b"country,date,amount\n" + b"FR,2021-01-01,5\n" * 3, "The file has 3 rows; at most 2 are read."),
         ({"max_bytes": 10}, b"country,date,amount\n", "at most 0 MB are read"),
-        ({"max_cell_chars": 12}, b"country,date,amount\nFR,2021-01-01,12345678901234\n", "column 'amount' has 14 characters; at most 12 are read"),
+        (
+            {"max_cell_chars": 12},
+            b"country,date,amount\nFR,2021-01-01,12345678901234\n",
+            "column 'amount' has 14 characters; at most 12 are read",
+        ),
     ],
 )
 def test_limits(kw: dict, data: bytes, message: str) -> None:
@@ -355,17 +367,41 @@ def test_explicit_mapping_overrides_and_unknown_header_is_refused() -> None:
 def test_suggest_mapping_on_headings_alone() -> None:
     got = suggest_mapping(["ETid", "Country", "Date of Decision", "Fine [€]", "Controller/Processor", "Quoted Art.", "Source"])
     assert got == {
-        "fine_id": "ETid", "country": "Country", "decision_date": "Date of Decision", "amount": "Fine [€]",
-        "controller": "Controller/Processor", "articles": "Quoted Art.", "source_url": "Source",
+        "fine_id": "ETid",
+        "country": "Country",
+        "decision_date": "Date of Decision",
+        "amount": "Fine [€]",
+        "controller": "Controller/Processor",
+        "articles": "Quoted Art.",
+        "source_url": "Source",
     }
     got = suggest_mapping(["id", "picture", "name", "price", "authority", "date", "controller", "article_violated"])
     assert got["country"] == "name" and got["controller"] == "controller" and got["amount"] == "price"
-    got = suggest_mapping(["Decision Date", "Announced", "Amount (EUR)", "Organisation", "DPA", "Appeal status",
-                           "Payment", "URL", "Notes", "Penalty currency"])
+    got = suggest_mapping(
+        [
+            "Decision Date",
+            "Announced",
+            "Amount (EUR)",
+            "Organisation",
+            "DPA",
+            "Appeal status",
+            "Payment",
+            "URL",
+            "Notes",
+            "Penalty currency",
+        ]
+    )
     assert got == {
-        "decision_date": "Decision Date", "announced_date": "Announced", "amount": "Amount (EUR)",
-        "controller": "Organisation", "authority": "DPA", "appeal_status": "Appeal status",
-        "payment_status": "Payment", "source_url": "URL", "notes": "Notes", "currency": "Penalty currency",
+        "decision_date": "Decision Date",
+        "announced_date": "Announced",
+        "amount": "Amount (EUR)",
+        "controller": "Organisation",
+        "authority": "DPA",
+        "appeal_status": "Appeal status",
+        "payment_status": "Payment",
+        "source_url": "URL",
+        "notes": "Notes",
+        "currency": "Penalty currency",
     }
 
 
@@ -394,12 +430,12 @@ def test_cli_json_shape_and_totals() -> None:
     proc = run_cli(str(FIXTURES / "cms_tracker.csv"), "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert {"rows_read", "rows_accepted", "rows_rejected", "rows_not_fines", "rejected", "not_fines", "totals",
-            "choices"} <= set(out)
+    assert {"rows_read", "rows_accepted", "rows_rejected", "rows_not_fines", "rejected", "not_fines", "totals", "choices"} <= set(
+        out
+    )
     assert (out["rows_read"], out["rows_accepted"], out["rows_rejected"], out["rows_not_fines"]) == (11, 6, 3, 2)
     assert out["rejected"][0] == {"row": 5, "reason": "could not read the date 'Unknown'"}
-    assert out["not_fines"] == [{"row": 6, "reason": "the type says 'Reprimand': not a fine"},
-                                {"row": 8, "reason": "no amount"}]
+    assert out["not_fines"] == [{"row": 6, "reason": "the type says 'Reprimand': not a fine"}, {"row": 8, "reason": "no amount"}]
     assert out["totals"] == {"EUR": 20e6 + 8.15e6 + 30.5e6 + 1.2e9, "GBP": 20e6, "SEK": 200e3}
     assert out["choices"]["currency_sources"] == {"cell": 4, "header": 2}
     assert "total_converted" not in out
@@ -409,8 +445,9 @@ def test_cli_converts_at_decision_date_rates() -> None:
     proc = run_cli(str(FIXTURES / "cms_tracker.csv"), "--json", "--to", "EUR")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    expected = (20e6 + 8.15e6 + 30.5e6 + 1.2e9
-                + fx.convert_one(20e6, "GBP", "2020-10-16") + fx.convert_one(200e3, "SEK", "2019-08-20"))
+    expected = (
+        20e6 + 8.15e6 + 30.5e6 + 1.2e9 + fx.convert_one(20e6, "GBP", "2020-10-16") + fx.convert_one(200e3, "SEK", "2019-08-20")
+    )
     assert out["to"] == "EUR"
     assert out["total_converted"] == pytest.approx(expected, rel=1e-9)
 

@@ -21,16 +21,69 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 PROFILE_SETTINGS = settings.get_profile(PROFILE if PROFILE in ("ci", "long") else "ci")
 
 TODAY = dt.date(2026, 11, 26)
-HEADERS = ["country", "date", "amount", "currency", "company", "authority", "type", "appeal status", "payment",
-           "id", "url", "notes", "announced", "standing amount", "amount paid", "controller country"]
+HEADERS = [
+    "country",
+    "date",
+    "amount",
+    "currency",
+    "company",
+    "authority",
+    "type",
+    "appeal status",
+    "payment",
+    "id",
+    "url",
+    "notes",
+    "announced",
+    "standing amount",
+    "amount paid",
+    "controller country",
+]
 
 # cells that look like the real thing, mixed with anything at all
-realistic = st.sampled_from([
-    "", " ", "FR", "UK", "EL", "DEUTSCHLAND", "Spain ", "ITA", "Narnia", "kr", "$", "€2.5m", "1.250.000,50",
-    "(1,000)", "-500", "n/a", "0", "4 500 000 kr", "2023-05-22", "22/05/2023", "05/22/2023", "03/04/2022",
-    "1970-01-01", "2023", "2023-05", "45068", "Reprimand", "Fine", "annulled", "paid", "under appeal",
-    "https://example.org/x", "=HYPERLINK(\"x\")", "\"", "a,b", "line\nbreak", "tab\there", "ETid-1", "9" * 30,
-])
+realistic = st.sampled_from(
+    [
+        "",
+        " ",
+        "FR",
+        "UK",
+        "EL",
+        "DEUTSCHLAND",
+        "Spain ",
+        "ITA",
+        "Narnia",
+        "kr",
+        "$",
+        "€2.5m",
+        "1.250.000,50",
+        "(1,000)",
+        "-500",
+        "n/a",
+        "0",
+        "4 500 000 kr",
+        "2023-05-22",
+        "22/05/2023",
+        "05/22/2023",
+        "03/04/2022",
+        "1970-01-01",
+        "2023",
+        "2023-05",
+        "45068",
+        "Reprimand",
+        "Fine",
+        "annulled",
+        "paid",
+        "under appeal",
+        "https://example.org/x",
+        '=HYPERLINK("x")',
+        '"',
+        "a,b",
+        "line\nbreak",
+        "tab\there",
+        "ETid-1",
+        "9" * 30,
+    ]
+)
 cell = st.one_of(realistic, st.text(max_size=20))
 row = st.lists(cell, min_size=0, max_size=len(HEADERS) + 2)
 

@@ -45,7 +45,9 @@ def table_with(at: AppTest, *columns: str) -> pd.DataFrame:
 
 
 def cli(path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "components.ingest", str(path), "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "components.ingest", str(path), "--json"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -67,7 +69,7 @@ def test_upload_report_matches_the_command_line():
 def test_mapping_can_be_corrected_on_the_page(tmp_path):
     # "Target" is not a heading the importer knows; the analyst maps it to controller.
     path = tmp_path / "register.csv"
-    path.write_text("Target,Country,Date,Penalty\nAcme Ltd,France,2021-03-04,EUR 50000\nBeta SA,Spain,2022-05-06,\"€1,5m\"\n")
+    path.write_text('Target,Country,Date,Penalty\nAcme Ltd,France,2021-03-04,EUR 50000\nBeta SA,Spain,2022-05-06,"€1,5m"\n')
     at = upload(data_page(), path)
     assert at.session_state["uploaded_fines"]["controller"].tolist() != ["Acme Ltd", "Beta SA"]
     at.selectbox(key="map_controller").set_value("Target")
@@ -109,8 +111,21 @@ def test_use_my_upload_then_merged_on_the_overview(raw_fines):
     at.segmented_control(key="data").set_value("merged")
     at.run()
     bundled_money = raw_fines[raw_fines["decision_type"].isin(MONEY_TYPES)]
+
     # duplicates (same country, controller, date, amount, currency as a bundled row) are not added twice
-    key = lambda f: f["country"] + "|" + f["controller"].str.strip().str.lower() + "|" + pd.to_datetime(f["decision_date"]).dt.strftime("%Y-%m-%d") + "|" + f["amount"].round(2).astype(str) + "|" + f["currency"]  # noqa: E731
+    def key(f):
+        return (
+            f["country"]
+            + "|"
+            + f["controller"].str.strip().str.lower()
+            + "|"
+            + pd.to_datetime(f["decision_date"]).dt.strftime("%Y-%m-%d")
+            + "|"
+            + f["amount"].round(2).astype(str)
+            + "|"
+            + f["currency"]
+        )
+
     new = (~key(accepted).isin(set(key(raw_fines)))).sum()
     assert next(m.value for m in at.metric if m.label == "Fines") == f"{len(bundled_money) + new:,}"
 

@@ -90,7 +90,9 @@ def test_phone_width_has_no_horizontal_overflow(browser, base_url, path, title, 
         main_width = page.evaluate(
             "(sel) => document.querySelector(sel + ' [data-testid=stMainBlockContainer]').clientWidth", MAIN
         )
-        widths = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.getBoundingClientRect().width)")
+        widths = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.getBoundingClientRect().width)"
+        )
         narrow = [round(w) for w in widths if w < 0.8 * main_width]
         assert not narrow, f"{path}: charts narrower than the column ({round(main_width)} px): {narrow}"
     finally:
