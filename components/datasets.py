@@ -715,8 +715,7 @@ def load_rows(engine: Engine, dataset_id: str) -> pd.DataFrame:
         elif isinstance(kind, sa.Float):
             out[c] = pd.Series(values, dtype="float64")
         else:
-            s = pd.Series(values, dtype=object)
-            out[c] = s.where(s.notna(), np.nan)  # as the importer gives them: NaN, not None
+            out[c] = pd.Series(values, dtype="str")  # as the importer gives them: Arrow-backed text, NaN not None
     frame = pd.DataFrame(out)
     frame.index = pd.Index(np.asarray(cols[0], dtype="int64"), name="row")
     return frame
