@@ -35,6 +35,7 @@ _PLAYING = "map_playing"
 _LAST_STEP = "map_last_step"
 _RERUN_PAGE = "map_rerun_page"
 _FINISHED = "map_play_finished"
+_SHOWN = "map_year_shown"
 
 
 def per_country(rows: pd.DataFrame, perspective: str) -> pd.DataFrame:
@@ -54,8 +55,19 @@ def _play(first: str) -> None:
 
 
 def _pause() -> None:
+    """Stop on the year last drawn. A tick may already have moved the slider (and the URL) on
+    when the click interrupted it before the map was drawn; setting the year again here makes
+    Streamlit write it back to the URL, so the link, the slider and the map agree."""
     st.session_state[_PLAYING] = False
+    shown = st.session_state.get(_SHOWN)
+    if shown is not None:
+        st.session_state[P.MAP_YEAR] = shown
     st.session_state[_RERUN_PAGE] = True
+
+
+def mark_shown(year: str) -> None:
+    """Record the year whose map has just been drawn (what Pause stops on)."""
+    st.session_state[_SHOWN] = year
 
 
 def _rerun_page() -> None:

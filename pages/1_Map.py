@@ -80,6 +80,7 @@ def map_view() -> str:
     layout.show_chart(
         fig, "map_chart", "atlas-map", alt=f"Map: {label} by country", on_select=lambda: mapview.focus_country(perspective)
     )
+    mapview.mark_shown(year)
     mapview.after_chart()
     return year
 
