@@ -44,17 +44,19 @@ with tiles:
         "Collection rate",
         f"{head.collection_rate:.1%}" if head.collection_rate is not None else "unknown",
         help="Known collected ÷ standing amount, over the fines whose payment status is known.",
-        note=f"payment known for {head.payment_known} of {head.fines} fines",
+        note=f"amount paid known for {head.payment_known} of {head.fines} fines",
     )
     layout.kpi(
         "Under appeal",
         f"{head.under_appeal_share:.0%}" if head.under_appeal_share is not None else "unknown",
         help="Share of the standing amount whose appeal is pending or was sent back to the authority.",
-        note=f"{head.under_appeal} fines pending or sent back",
+        note=f"of the standing amount: {head.under_appeal} fines pending or sent back",
     )
 if head.unconverted:
     st.warning(f"{head.unconverted} fine(s) have no exchange rate for their currency and date and are left out of the sums.")
-st.caption(f"Data as of {as_of}. Showing {layout.md_text(ctx.data_label)}.")
+st.caption(
+    f"Data as of {as_of} (the newest decision, ruling or status source in the data). Showing {layout.md_text(ctx.data_label)}."
+)
 
 if ctx.bundled and len(ctx.bundle.reference_totals):
     layout.coverage_panel(layout.bundled_coverage())

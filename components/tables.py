@@ -200,7 +200,10 @@ def fines_frame(rows: pd.DataFrame) -> pd.DataFrame:
             f"{a} proposed" if t == "notice_of_intent" and a else "no fine"
             for a, t in zip(out.loc[not_money, "as_decided"], out.loc[not_money, "decision_type"])
         ]
-        out.loc[not_money, ["value_x", "standing_x", "paid_x"]] = float("nan")
+        # nothing was imposed, so nothing stands and nothing is owed: 0, not "unknown" (the amount
+        # column says "no fine" or "... proposed"; the payment column says "Nothing due")
+        out.loc[not_money, "value_x"] = float("nan")
+        out.loc[not_money, ["standing_x", "paid_x"]] = 0.0
     return out.sort_values(["value_x", "decision_date"], ascending=[False, False], kind="stable", na_position="last")
 
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_intro_coverage_figure_matches_the_bundled_data():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"payment known for (\d+) of (\d+) fines\"\s+in the bundled data as of (\d+ \w+ \d{4})", readme)
+    found = re.search(r"amount paid known for (\d+) of (\d+) fines\"\s+in the bundled data as of (\d+ \w+ \d{4})", readme)
     assert found, "the intro's coverage note is missing"
     bundle = data.load_bundle()
     money = metrics.Money(currency="EUR", basis="decision", year=None, amount_basis="imposed")
