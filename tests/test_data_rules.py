@@ -134,6 +134,9 @@ def test_group_country_is_the_parents_headquarters(fines):
         assert by_group.get(group) == {hq}, (group, by_group.get(group))
     meta_ie = fines[(fines["controller_group"] == "Meta") & (fines["country"] == "IE")]
     assert (meta_ie["controller_country"] == "IE").all()  # the fined entity is Irish
+    # a group has one headquarters: every row that rolls up to it names the same country (or none)
+    split = {g: hq for g, hq in by_group.items() if len(hq) > 1}
+    assert not split, split
 
 
 def test_anonymised_addressees_have_no_group_country(fines):
