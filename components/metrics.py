@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from components import countries, fx, schema
+from components import countries, fx, memo, schema
 
 KNOWN_PAYMENT: Final = ("paid", "partly_paid", "unpaid")
 OPEN_APPEAL: Final = ("pending", "remitted")
@@ -88,6 +88,7 @@ def prepare(fines: pd.DataFrame, money: Money, live: fx.LiveRates | None = None)
     return out
 
 
+@memo.on_frame
 def home_country(fines: pd.DataFrame) -> pd.Series:
     """The company's home: the parent group's headquarters (group_country), blank where unknown.
 
@@ -100,6 +101,7 @@ def home_country(fines: pd.DataFrame) -> pd.Series:
     return group.where(has_group, fines["controller_country"] if "controller_country" in fines else group)
 
 
+@memo.on_frame
 def decided_label(frame: pd.DataFrame) -> pd.Series:
     """The decision date as known: 2021-05-04, 2021-05 (month known) or 2021 (year known), never a made-up 1st."""
     dates = frame["decision_date"]
@@ -159,6 +161,7 @@ def parse_date_text(text: str | None, end: bool = False, earliest: dt.date = dt.
     return value if earliest <= value <= dt.date.today() else None
 
 
+@memo.on_frame(shared=True)  # the same object per filter state, so the memos below hit
 def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
     mask = pd.Series(True, index=frame.index)
     if flt.date_from:
@@ -190,6 +193,7 @@ def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
 _ARTICLE_NUMBER = re.compile(r"^\s*(\d{1,2})")
 
 
+@memo.on_frame
 def article_numbers(articles: pd.Series) -> list[str]:
     """The distinct article numbers cited ("5(1)(f);32" cites 5 and 32), in numeric order."""
     found: set[str] = set()
@@ -246,6 +250,7 @@ class Headline:
     extra: dict = field(default_factory=dict)
 
 
+@memo.on_frame
 def headline(frame: pd.DataFrame) -> Headline:
     money = money_rows(frame)
     known = money[money["payment_status"].isin(KNOWN_PAYMENT) & money["paid_x"].notna()]
@@ -281,6 +286,7 @@ def _add_collection_rate(out: pd.DataFrame, money: pd.DataFrame, key: str, paid_
         out["collection_rate"] = np.where(out["known_standing"] > 0, out[paid_column] / out["known_standing"], np.nan)
 
 
+@memo.on_frame
 def by_country(frame: pd.DataFrame, perspective: str = "authority") -> pd.DataFrame:
     """Per-country totals. perspective: 'authority' (fining country) or 'company' (home country)."""
     money = money_rows(frame)
@@ -308,6 +314,7 @@ def by_country(frame: pd.DataFrame, perspective: str = "authority") -> pd.DataFr
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
 
+@memo.on_frame
 def by_company(frame: pd.DataFrame, level: str = "group") -> pd.DataFrame:
     """Totals per company group (Meta rolls up Facebook, Instagram, WhatsApp) or per company."""
     key = "controller_group" if level == "group" else "controller"
@@ -354,6 +361,7 @@ def company_profile(frame: pd.DataFrame, group: str) -> pd.DataFrame:
     return rows.sort_values("decision_date", kind="stable").reset_index(drop=True)
 
 
+@memo.on_frame
 def timeline(frame: pd.DataFrame, freq: str = "year", date_col: str = "decision_date") -> pd.DataFrame:
     """Fines per period and the cumulative total. freq: 'month' or 'year'."""
     money = money_rows(frame)
@@ -368,6 +376,7 @@ def timeline(frame: pd.DataFrame, freq: str = "year", date_col: str = "decision_
     return out.reset_index()
 
 
+@memo.on_frame
 def timeline_by(frame: pd.DataFrame, key: str, chosen: list[str], freq: str = "year") -> pd.DataFrame:
     """Per chosen group (a country or a company group), fines and amount per period and cumulative.
 
@@ -407,6 +416,7 @@ def with_outcome_date(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame
     return out
 
 
+@memo.on_frame
 def collection_by(frame: pd.DataFrame, by: str = "authority") -> pd.DataFrame:
     """Imposed vs standing vs known collected, with coverage, grouped by authority, year or origin."""
     key = {"authority": "authority", "year": "year", "origin": "origin", "country": "country"}[by]
@@ -430,6 +440,7 @@ def collection_by(frame: pd.DataFrame, by: str = "authority") -> pd.DataFrame:
 APPEAL_ORDER: Final = ("not_appealed", "upheld", "reduced", "annulled", "remitted", "withdrawn", "pending", "unknown")
 
 
+@memo.on_frame
 def appeal_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     """Count and money per appeal status, with the money removed by courts."""
     money = money_rows(frame)
@@ -447,11 +458,13 @@ def appeal_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index().rename(columns={"appeal_status": "status"})
 
 
+@memo.on_frame
 def money_removed(frame: pd.DataFrame) -> float:
     """Money removed by courts: annulments and reductions, not early-payment reductions."""
     return float(money_rows(frame)["court_removed_x"].sum())
 
 
+@memo.on_frame
 def early_payment_reduction(frame: pd.DataFrame) -> float:
     """Money taken off for early payment or admission (no court involved)."""
     return float(money_rows(frame)["early_payment_x"].sum())
@@ -469,6 +482,7 @@ def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     return out[(out["days"] > 0) & appealed]
 
 
+@memo.on_frame
 def flows(frame: pd.DataFrame) -> pd.DataFrame:
     """Company home country (the group's headquarters) -> fining country, for decisions across a border."""
     money = money_rows(frame)
@@ -480,6 +494,7 @@ def flows(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
 
+@memo.on_frame
 def lane_labels(frame: pd.DataFrame) -> pd.Series:
     """One distinct lane label per fine (index fine_id): "Meta · IE 2022", with the month, then the id, where two would collide."""
     group = frame["controller_group"].astype(str)
@@ -533,6 +548,7 @@ def per_capita(per_country: pd.DataFrame, population: pd.DataFrame) -> pd.DataFr
     return out
 
 
+@memo.on_frame
 def top_fines(frame: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     return money_rows(frame).nlargest(n, "value_x")
 
