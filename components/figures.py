@@ -142,6 +142,7 @@ def reductions_note(by_courts: float, early_payment: float, currency: str) -> st
     return "; ".join(parts) or None
 
 
+@memo.on_frame  # the bundled coverage table is one object per process
 def coverage_sentence(table: pd.DataFrame) -> str:
     """One line: our count beside the newest published count, our total beside the newest total since 2018."""
     parts = []

@@ -40,7 +40,9 @@ FIGURES: Final = 256
 _lock = threading.Lock()
 # id(frame) -> (weak reference to it, OrderedDict of key -> result)
 _frames: OrderedDict[int, tuple[weakref.ref, OrderedDict]] = OrderedDict()
-_figures: OrderedDict[bytes, dict] = OrderedDict()
+# fingerprint -> the figure's spec, pickled: one bytes object, which the collector after every
+# run (Streamlit's postScriptGC) does not walk, where a spec's nested dicts are hundreds of objects
+_figures: OrderedDict[bytes, bytes] = OrderedDict()
 _UNHASHABLE = object()
 
 
@@ -66,7 +68,27 @@ def _frame_results(frame) -> OrderedDict:
     return results
 
 
+class _Same:
+    """A frame among the other arguments (the bundle's events), as a key: equal only to the same live object."""
+
+    __slots__ = ("_id", "_ref")
+
+    def __init__(self, obj: Any) -> None:
+        self._id, self._ref = id(obj), weakref.ref(obj)
+
+    def __hash__(self) -> int:
+        return self._id
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Same) or other._id != self._id:
+            return False
+        mine = self._ref()
+        return mine is not None and mine is other._ref()
+
+
 def _hashable(value: Any) -> Any:
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return _Same(value)
     if isinstance(value, tuple):
         return tuple(_hashable(v) for v in value)
     if isinstance(value, list):
@@ -103,7 +125,7 @@ def on_frame(fn: Callable | None = None, *, shared: bool = False) -> Callable:
     @functools.wraps(fn)
     def wrapper(frame, *args, **kwargs):
         key = (fn.__qualname__, _hashable(args), _hashable(tuple(sorted(kwargs.items()))))
-        if _has_unhashable(key):  # a frame or an array among the other arguments: no memo
+        if _has_unhashable(key):  # an array or another unhashable argument: no memo
             return fn(frame, *args, **kwargs)
         try:
             with _lock:
@@ -141,10 +163,10 @@ def _fingerprint(name: str, args: tuple, kwargs: dict) -> bytes | None:
     return hashlib.blake2b(data, digest_size=20).digest()
 
 
-def _from_spec(spec: dict) -> go.Figure:
-    # No re-validation: the spec came out of a validated figure. The constructor copies the
-    # dicts into its own objects, so changing the figure leaves the stored spec as it was.
-    return go.Figure(spec, _validate=False)
+def _from_spec(spec: bytes) -> go.Figure:
+    # No re-validation: the spec came out of a validated figure. Each call unpickles its own
+    # copy, so changing the figure leaves the stored spec as it was.
+    return go.Figure(pickle.loads(spec), _validate=False)  # noqa: S301 - bytes this module pickled itself
 
 
 def figure(fn: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
@@ -160,7 +182,7 @@ def figure(fn: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
             if spec is not None:
                 _figures.move_to_end(key)
         if spec is None:
-            spec = fn(*args, **kwargs).to_dict()
+            spec = pickle.dumps(fn(*args, **kwargs).to_dict(), protocol=5)
             with _lock:
                 _figures[key] = spec
                 while len(_figures) > FIGURES:

@@ -105,13 +105,16 @@ def home_country(fines: pd.DataFrame) -> pd.Series:
 def decided_label(frame: pd.DataFrame) -> pd.Series:
     """The decision date as known: 2021-05-04, 2021-05 (month known) or 2021 (year known), never a made-up 1st."""
     dates = frame["decision_date"]
-    day = dates.dt.strftime("%Y-%m-%d")
-    if "date_precision" not in frame:
-        return day.fillna("unknown")
-    precision = frame["date_precision"].fillna("day")
-    out = day.where(precision == "day", dates.dt.strftime("%Y-%m"))
-    out = out.where(precision != "year", dates.dt.strftime("%Y"))
-    return out.fillna("unknown")
+    # one numpy pass to ISO days, then cut to the month or the year (three strftime passes took ~5 ms)
+    values = dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
+    day = np.datetime_as_string(values, unit="D").astype(object)
+    if "date_precision" in frame:
+        precision = frame["date_precision"].fillna("day").to_numpy(dtype=object)
+        month, year = precision == "month", precision == "year"
+        day[month] = np.datetime_as_string(values[month], unit="M")
+        day[year] = np.datetime_as_string(values[year], unit="Y")
+    day[np.isnat(values)] = "unknown"
+    return pd.Series(day, index=frame.index, name=dates.name, dtype="str")
 
 
 def _map_unique(values: pd.Series, fn) -> pd.Series:
@@ -193,15 +196,11 @@ def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
 _ARTICLE_NUMBER = re.compile(r"^\s*(\d{1,2})")
 
 
-@memo.on_frame
 def article_numbers(articles: pd.Series) -> list[str]:
     """The distinct article numbers cited ("5(1)(f);32" cites 5 and 32), in numeric order."""
-    found: set[str] = set()
-    for value in articles.dropna().unique():
-        for ref in str(value).split(";"):
-            m = _ARTICLE_NUMBER.match(ref)
-            if m:
-                found.add(str(int(m.group(1))))
+    # each distinct reference once (a few hundred), not each reference of each row
+    refs = {ref for v in set(articles.tolist()) if isinstance(v, str) for ref in v.split(";")}
+    found = {str(int(m.group(1))) for m in map(_ARTICLE_NUMBER.match, refs) if m}
     return sorted(found, key=int)
 
 
@@ -397,6 +396,7 @@ def timeline_by(frame: pd.DataFrame, key: str, chosen: list[str], freq: str = "y
     return out.reset_index()
 
 
+@memo.on_frame
 def latest_outcome_dates(events: pd.DataFrame) -> pd.Series:
     """Per fine, the date of the latest court ruling or settlement (index fine_id)."""
     steps = events[events["event"].isin(("court_ruling", "appeal_withdrawn", "settlement"))]
@@ -408,6 +408,7 @@ def _lookup_dates(keys: pd.Series, dates: pd.Series) -> pd.Series:
     return pd.Series(dates.reindex(keys.to_numpy()).to_numpy(dtype="datetime64[ns]"), index=keys.index)
 
 
+@memo.on_frame
 def with_outcome_date(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Add outcome_date: the latest ruling if any, else the decision date."""
     out = frame.copy()
@@ -470,6 +471,7 @@ def early_payment_reduction(frame: pd.DataFrame) -> float:
     return float(money_rows(frame)["early_payment_x"].sum())
 
 
+@memo.on_frame
 def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Days from decision to the latest ruling, for fines with a ruling."""
     latest = latest_outcome_dates(events)
@@ -508,6 +510,7 @@ def lane_labels(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(label.to_numpy(), index=frame["fine_id"].to_numpy())
 
 
+@memo.on_frame
 def lifecycle(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Events of the given fines, with the fine's label, for swimlanes.
 
@@ -537,6 +540,7 @@ def lifecycle(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     return ev.sort_values(["fine_id", "date"], kind="stable").reset_index(drop=True)
 
 
+@memo.on_frame
 def per_capita(per_country: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     """Adds population and, per million inhabitants, fines_per_m and value_per_m (NaN where population is unknown)."""
     pop = population.set_index("iso2")["population"] if len(population) else pd.Series(dtype=float)
@@ -558,6 +562,7 @@ def _as_datetime64(value) -> np.datetime64:
     return pd.Timestamp(value).to_datetime64() if pd.notna(value) else np.datetime64("NaT")
 
 
+@memo.on_frame
 def published_vs_data(collection: pd.DataFrame, prepared: pd.DataFrame) -> pd.DataFrame:
     """Each published collection figure beside what the dataset shows for the same authority and period."""
     rows = []
@@ -602,6 +607,7 @@ def published_vs_data(collection: pd.DataFrame, prepared: pd.DataFrame) -> pd.Da
     return pd.DataFrame(rows)
 
 
+@memo.on_frame
 def published_in_selection(collection: pd.DataFrame, flt: Filters) -> pd.DataFrame:
     """The published collection figures that concern the selection: its authorities' countries and an overlapping period."""
     keep = pd.Series(True, index=collection.index)
