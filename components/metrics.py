@@ -88,7 +88,7 @@ def prepare(fines: pd.DataFrame, money: Money, live: fx.LiveRates | None = None)
     return out
 
 
-@memo.on_frame
+@memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
 def home_country(fines: pd.DataFrame) -> pd.Series:
     """The company's home: the parent group's headquarters (group_country), blank where unknown.
 
@@ -101,7 +101,7 @@ def home_country(fines: pd.DataFrame) -> pd.Series:
     return group.where(has_group, fines["controller_country"] if "controller_country" in fines else group)
 
 
-@memo.on_frame
+@memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
 def decided_label(frame: pd.DataFrame) -> pd.Series:
     """The decision date as known: 2021-05-04, 2021-05 (month known) or 2021 (year known), never a made-up 1st."""
     dates = frame["decision_date"]
@@ -164,7 +164,7 @@ def parse_date_text(text: str | None, end: bool = False, earliest: dt.date = dt.
     return value if earliest <= value <= dt.date.today() else None
 
 
-@memo.on_frame(shared=True)  # the same object per filter state, so the memos below hit
+@memo.on_frame(shared=True, keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)  # one object per filter state: the memos below hit
 def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
     mask = pd.Series(True, index=frame.index)
     if flt.date_from:
@@ -285,7 +285,7 @@ def _add_collection_rate(out: pd.DataFrame, money: pd.DataFrame, key: str, paid_
         out["collection_rate"] = np.where(out["known_standing"] > 0, out[paid_column] / out["known_standing"], np.nan)
 
 
-@memo.on_frame
+@memo.on_frame(shared=True)  # per_capita's memo is keyed on this object (it copies before adding)
 def by_country(frame: pd.DataFrame, perspective: str = "authority") -> pd.DataFrame:
     """Per-country totals. perspective: 'authority' (fining country) or 'company' (home country)."""
     money = money_rows(frame)
@@ -408,7 +408,7 @@ def _lookup_dates(keys: pd.Series, dates: pd.Series) -> pd.Series:
     return pd.Series(dates.reindex(keys.to_numpy()).to_numpy(dtype="datetime64[ns]"), index=keys.index)
 
 
-@memo.on_frame
+@memo.on_frame(shared=True, keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)  # the Timeline's rows, which other memos key on
 def with_outcome_date(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Add outcome_date: the latest ruling if any, else the decision date."""
     out = frame.copy()
@@ -471,7 +471,7 @@ def early_payment_reduction(frame: pd.DataFrame) -> float:
     return float(money_rows(frame)["early_payment_x"].sum())
 
 
-@memo.on_frame
+@memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
 def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Days from decision to the latest ruling, for fines with a ruling."""
     latest = latest_outcome_dates(events)
@@ -496,7 +496,7 @@ def flows(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
 
-@memo.on_frame
+@memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
 def lane_labels(frame: pd.DataFrame) -> pd.Series:
     """One distinct lane label per fine (index fine_id): "Meta · IE 2022", with the month, then the id, where two would collide."""
     group = frame["controller_group"].astype(str)
@@ -510,7 +510,7 @@ def lane_labels(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(label.to_numpy(), index=frame["fine_id"].to_numpy())
 
 
-@memo.on_frame
+@memo.on_content  # a few dozen chosen cases, a new frame on every rerun
 def lifecycle(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Events of the given fines, with the fine's label, for swimlanes.
 

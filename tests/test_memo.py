@@ -78,3 +78,33 @@ def test_figure_memo_gives_each_caller_a_new_figure():
     assert two.layout.title.subtitle.text is None
     fresh = figures.timeline_figure.uncached(per_year, "year", "T", "EUR", "source")
     assert json.loads(two.to_json()) == json.loads(fresh.to_json())  # the same chart as an unmemoized build
+
+
+def test_on_content_hits_equal_small_frames_and_keys_big_ones_on_the_object():
+    seen: list[int] = []
+
+    @memo.on_content
+    def count(small: pd.DataFrame, big: pd.DataFrame) -> int:
+        seen.append(1)
+        return len(small) + len(big)
+
+    big = pd.DataFrame({"v": range(memo.CONTENT_ROWS + 1)})
+    small = pd.DataFrame({"v": [1, 2]})
+    assert count(small, big) == count(small.copy(), big) == 2 + len(big)
+    assert len(seen) == 1
+    count(small, big.copy())  # equal content, but a big frame counts by identity
+    count(small.assign(v=[1, 3]), big)
+    assert len(seen) == 3
+
+
+def test_large_frames_and_many_filter_states_stay_bounded():
+    frame = pd.DataFrame(
+        {"decision_type": ["fine"] * 3, "country": ["IE", "FR", "DE"], "decision_date": pd.to_datetime(["2020-01-01"] * 3)}
+    )
+    for year in range(2000, 2000 + 3 * memo.BIG_KEEP):
+        metrics.apply_filters(frame, metrics.Filters(date_from=pd.Timestamp(f"{year}-01-01").date()))
+    assert len(memo._frames[id(frame)][1]) == memo.BIG_KEEP
+    big = pd.DataFrame({"decision_type": ["fine"] * (memo.BIG_ROWS + 1), "country": "IE", "decision_date": pd.NaT})
+    flt = metrics.Filters(countries=("FR",))
+    assert metrics.apply_filters(big, flt) is not metrics.apply_filters(big, flt)  # not kept: computed each time
+    assert id(big) not in memo._frames
