@@ -42,8 +42,9 @@ PER_FRAME: Final = 16
 FRAMES: Final = 32
 BIG_KEEP: Final = 8
 BIG_ROWS: Final = 50_000
-#: Figure specs kept (a spec is a few kB to ~200 kB for a map with flows).
+#: Figure specs kept (a spec is a few kB to ~200 kB for a map with flows); a larger one is not kept.
 FIGURES: Final = 256
+FIGURE_CHARS: Final = 1_000_000
 
 # re-entrant: a frame can die (and its weakref callback take the lock) while this thread holds it
 _lock = threading.RLock()
@@ -235,8 +236,9 @@ def figure(fn: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        key = _fingerprint(fn.__qualname__, args, kwargs)
-        if key is None:
+        rows = sum(len(a) for a in (*args, *kwargs.values()) if isinstance(a, (pd.DataFrame, pd.Series)))
+        key = _fingerprint(fn.__qualname__, args, kwargs) if rows <= BIG_ROWS else None
+        if key is None:  # unpicklable, or a figure of a large upload's rows: built each time, not kept
             return fn(*args, **kwargs)
         with _lock:
             spec = _figures.get(key)
@@ -244,6 +246,8 @@ def figure(fn: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
                 _figures.move_to_end(key)
         if spec is None:
             spec = pio.to_json(fn(*args, **kwargs), validate=False)
+            if len(spec) > FIGURE_CHARS:
+                return _from_spec(spec)
             with _lock:
                 _figures[key] = spec
                 while len(_figures) > FIGURES:

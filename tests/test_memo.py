@@ -108,3 +108,11 @@ def test_large_frames_and_many_filter_states_stay_bounded():
     flt = metrics.Filters(countries=("FR",))
     assert metrics.apply_filters(big, flt) is not metrics.apply_filters(big, flt)  # not kept: computed each time
     assert id(big) not in memo._frames
+
+
+def test_figures_of_large_inputs_are_not_kept():
+    n = memo.BIG_ROWS + 1
+    frame = pd.DataFrame({"company": [f"c{i}" for i in range(n)], "value": [float(i) for i in range(n)]})
+    fig = figures.hbar(frame, "company", "value", "Top", "Amount (EUR)", "source", currency="EUR", n=3)
+    assert isinstance(fig, go.Figure) and len(fig.data[0].y) == 3
+    assert not memo._figures
