@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from components import countries
+from components import countries, memo
 
 OKABE_ITO: Final = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 #: Sequential, colour-blind-safe (cividis-like) for the choropleth classes.
@@ -142,6 +142,7 @@ def reductions_note(by_courts: float, early_payment: float, currency: str) -> st
     return "; ".join(parts) or None
 
 
+@memo.on_frame  # the bundled coverage table is one object per process
 def coverage_sentence(table: pd.DataFrame) -> str:
     """One line: our count beside the newest published count, our total beside the newest total since 2018."""
     parts = []
@@ -285,6 +286,7 @@ def truncate(text: object, width: int = 28) -> str:
     return value if len(value) <= width else value[: width - 1].rstrip() + "…"
 
 
+@memo.figure
 def empty_figure(title: str, message: str, source: str = "") -> go.Figure:
     fig = _base(title, source, height=260)
     fig.add_annotation(text=safe_text(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=15))
@@ -375,6 +377,7 @@ def _edge(origin: str) -> str:
     return "west" if origin in _WEST else "south" if origin in _SOUTH else "east"
 
 
+@memo.figure
 def choropleth(
     per_country: pd.DataFrame,
     metric: str,
@@ -685,6 +688,7 @@ def money_axis(fig: go.Figure, axis: str, values: Iterable[float], currency: str
     return fig
 
 
+@memo.figure
 def hbar(
     frame: pd.DataFrame,
     label_col: str,
@@ -740,6 +744,7 @@ def hbar(
     return fig
 
 
+@memo.figure
 def timeline_figure(
     per_period: pd.DataFrame,
     freq: str,
@@ -800,6 +805,7 @@ def timeline_figure(
     return fig
 
 
+@memo.figure
 def compare_lines(per_series: pd.DataFrame, freq: str, title: str, currency: str, source: str, log: bool = False) -> go.Figure:
     """One cumulative line per country or company (columns: series, period, value, cumulative, fines)."""
     if len(per_series) == 0:
@@ -842,6 +848,7 @@ EVENT_SYMBOLS: Final = {
 }
 
 
+@memo.figure
 def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str = "") -> go.Figure:
     """One lane per fine: its decision, appeal, rulings, penalties and payments over time."""
     if len(events) == 0:
@@ -903,6 +910,7 @@ def short_authority(name: str) -> str:
     return str(name) if len(str(name)) <= 28 else str(name)[:27] + "…"
 
 
+@memo.figure
 def grouped_bars(
     frame: pd.DataFrame,
     label_col: str,
@@ -953,6 +961,7 @@ def grouped_bars(
     return fig
 
 
+@memo.figure
 def stacked_status(
     frame: pd.DataFrame, value_col: str, title: str, axis_label: str, source: str, currency: str | None
 ) -> go.Figure:
@@ -979,6 +988,7 @@ def stacked_status(
     return fig
 
 
+@memo.figure
 def published_rates(frame: pd.DataFrame, title: str, source: str) -> go.Figure:
     """Each published collection figure's rate beside the Atlas's rate for the same authority and period."""
     if len(frame) == 0:
@@ -1028,6 +1038,7 @@ def published_rates(frame: pd.DataFrame, title: str, source: str) -> go.Figure:
     return fig
 
 
+@memo.figure
 def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currency: str | None) -> go.Figure:
     """Decision -> appealed or not -> outcome."""
     stages: list[tuple[str, str, float, int]] = []
@@ -1078,6 +1089,7 @@ def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currenc
     return fig
 
 
+@memo.figure
 def durations_figure(durations: pd.DataFrame, title: str, source: str) -> go.Figure:
     if len(durations) == 0:
         return empty_figure(title, "No fines with a court ruling in this selection.", source)

@@ -37,8 +37,11 @@ def _clear_streamlit_caches():
     """Each test starts with empty Streamlit caches, so no test sees another's data."""
     import streamlit as st
 
+    from components import memo
+
     st.cache_data.clear()
     st.cache_resource.clear()
+    memo.clear()
     yield
 
 

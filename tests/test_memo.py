@@ -1,0 +1,118 @@
+"""The rerun memos: hits only for the same frame object or equal figure inputs, and no caller can change another's result."""
+
+from __future__ import annotations
+
+import gc
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components import figures, memo, metrics
+
+calls: list[int] = []
+
+
+@memo.on_frame
+def _total(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    calls.append(1)
+    return frame.groupby("k")[[column]].sum()
+
+
+def test_on_frame_hits_the_same_object_only():
+    calls.clear()
+    a = pd.DataFrame({"k": ["x", "y"], "v": [1, 2]})
+    b = a.copy()  # equal content, another object: computed again
+    _total(a, "v")
+    _total(a, "v")
+    _total(b, "v")
+    assert len(calls) == 2
+
+
+def test_on_frame_result_is_the_callers_own():
+    a = pd.DataFrame({"k": ["x", "y"], "v": [1, 2]})
+    first = _total(a, "v")
+    first["extra"] = 1
+    first.loc["x", "v"] = 99
+    again = _total(a, "v")
+    assert list(again.columns) == ["v"]
+    assert again.loc["x", "v"] == 1
+
+
+def test_on_frame_forgets_a_dead_frame():
+    a = pd.DataFrame({"k": ["x"], "v": [1]})
+    _total(a, "v")
+    key = id(a)
+    assert key in memo._frames
+    del a
+    gc.collect()
+    assert key not in memo._frames
+
+
+def test_filtered_frame_is_stable_per_filter_state():
+    frame = pd.DataFrame(
+        {
+            "decision_type": ["fine", "fine"],
+            "country": ["IE", "FR"],
+            "decision_date": pd.to_datetime(["2020-01-01", "2021-01-01"]),
+        }
+    )
+    flt = metrics.Filters(countries=("IE",))
+    assert metrics.apply_filters(frame, flt) is metrics.apply_filters(frame, flt)
+
+
+def test_figure_memo_gives_each_caller_a_new_figure():
+    per_year = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2020-01-01", "2021-01-01"]),
+            "fines": [1, 2],
+            "value": [10.0, 20.0],
+            "cumulative": [10.0, 30.0],
+            "cumulative_fines": [1, 3],
+        }
+    )
+    one = figures.timeline_figure(per_year, "year", "T", "EUR", "source")
+    figures.add_subtitle(one, "Ireland only")
+    two = figures.timeline_figure(per_year, "year", "T", "EUR", "source")
+    assert one is not two and isinstance(two, go.Figure)
+    assert two.layout.title.subtitle.text is None
+    fresh = figures.timeline_figure.uncached(per_year, "year", "T", "EUR", "source")
+    assert json.loads(two.to_json()) == json.loads(fresh.to_json())  # the same chart as an unmemoized build
+
+
+def test_on_content_hits_equal_small_frames_and_keys_big_ones_on_the_object():
+    seen: list[int] = []
+
+    @memo.on_content
+    def count(small: pd.DataFrame, big: pd.DataFrame) -> int:
+        seen.append(1)
+        return len(small) + len(big)
+
+    big = pd.DataFrame({"v": range(memo.CONTENT_ROWS + 1)})
+    small = pd.DataFrame({"v": [1, 2]})
+    assert count(small, big) == count(small.copy(), big) == 2 + len(big)
+    assert len(seen) == 1
+    count(small, big.copy())  # equal content, but a big frame counts by identity
+    count(small.assign(v=[1, 3]), big)
+    assert len(seen) == 3
+
+
+def test_large_frames_and_many_filter_states_stay_bounded():
+    frame = pd.DataFrame(
+        {"decision_type": ["fine"] * 3, "country": ["IE", "FR", "DE"], "decision_date": pd.to_datetime(["2020-01-01"] * 3)}
+    )
+    for year in range(2000, 2000 + 3 * memo.BIG_KEEP):
+        metrics.apply_filters(frame, metrics.Filters(date_from=pd.Timestamp(f"{year}-01-01").date()))
+    assert len(memo._frames[id(frame)][1]) == memo.BIG_KEEP
+    big = pd.DataFrame({"decision_type": ["fine"] * (memo.BIG_ROWS + 1), "country": "IE", "decision_date": pd.NaT})
+    flt = metrics.Filters(countries=("FR",))
+    assert metrics.apply_filters(big, flt) is not metrics.apply_filters(big, flt)  # not kept: computed each time
+    assert id(big) not in memo._frames
+
+
+def test_figures_of_large_inputs_are_not_kept():
+    n = memo.BIG_ROWS + 1
+    frame = pd.DataFrame({"company": [f"c{i}" for i in range(n)], "value": [float(i) for i in range(n)]})
+    fig = figures.hbar(frame, "company", "value", "Top", "Amount (EUR)", "source", currency="EUR", n=3)
+    assert isinstance(fig, go.Figure) and len(fig.data[0].y) == 3
+    assert not memo._figures
