@@ -202,8 +202,9 @@ def _per_distinct(values: pa.Array, fn: Callable[[str], tuple[Any, ...]]) -> lis
     return [np.array(f, dtype=object)[codes] for f in fields]
 
 
-def _numbers(num: pa.Array, has_mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The written numbers ("1.250.000,50", "4 500 000", "20,000,000") as floats, and which could be read.
+def _numbers(num: pa.Array, has_mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The written numbers ("1.250.000,50", "4 500 000", "20,000,000") as floats, which could be read, and
+    how many digits follow the decimal point.
 
     Which separator is the decimal point and which groups thousands is decided per value from
     how many of each there are, which comes last and how many digits follow it.
@@ -251,11 +252,13 @@ def _numbers(num: pa.Array, has_mult: np.ndarray) -> tuple[np.ndarray, np.ndarra
     numbers = np.full(n, np.nan)
     if valid_num.any():
         numbers[valid_num] = _np(pc.cast(pc.filter(step, pa.array(valid_num)), pa.float64()))
-    return numbers, valid_num
+    dot = _np(pc.find_substring(step, ".")).astype(np.int64)
+    decimals = np.where(dot >= 0, _np(pc.binary_length(step)).astype(np.int64) - dot - 1, 0)
+    return numbers, valid_num, decimals
 
 
 def _verdicts(
-    raw: np.ndarray,
+    uniq: pa.Array,
     numbers: np.ndarray,
     good: np.ndarray,
     negative: np.ndarray,
@@ -263,8 +266,14 @@ def _verdicts(
     missing: np.ndarray,
     no_fine: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per distinct amount: (why it cannot be read, why it is not a fine, accepted)."""
-    n = len(raw)
+    """Per distinct amount: (why it cannot be read, why it is not a fine, accepted).
+
+    Only the values a message quotes become Python strings (a million distinct amounts need not).
+    """
+    n = len(uniq)
+    overflow = good & ~np.isfinite(numbers)
+    quoted = np.flatnonzero((~good & ~missing & ~no_fine) | (two & ~missing) | (no_fine & ~missing) | overflow)
+    raw = dict(zip(quoted.tolist(), pc.take(uniq, pa.array(quoted, pa.int64())).to_pylist(), strict=True))
     error = np.full(n, None, dtype=object)
     not_fine = np.full(n, None, dtype=object)
     for i in np.flatnonzero(~good & ~missing & ~no_fine):
@@ -279,14 +288,13 @@ def _verdicts(
     zero = good & ~negative & (numbers == 0)
     not_fine[zero] = "zero amount"
     ok = good & ~negative & ~zero & np.isfinite(numbers)
-    overflow = good & ~np.isfinite(numbers)
     for i in np.flatnonzero(overflow):
         error[i] = f"could not read the amount '{_short(raw[i])}'"
     return error, not_fine, ok
 
 
-def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
-    """Parse distinct amount strings: value, cell currency token, error, not-a-fine reason."""
+def _read_shapes(uniq: pa.Array) -> dict[str, np.ndarray]:
+    """Per distinct value: the number as written, whether it reads as an amount, and what surrounds it."""
     n = len(uniq)
     text = _clean_text(uniq)
     text = pc.replace_substring_regex(text, r"(\d)[.,]-+", r"\1")  # "1.000,-" German style
@@ -304,19 +312,89 @@ def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
         cur1 = cur2 = np.zeros(0, dtype=object)
         factor = np.ones(0)
     matched &= pre_ok.astype(bool) & post_ok.astype(bool)
-    numbers, valid_num = _numbers(get["num"], factor != 1.0)
+    numbers, valid_num, decimals = _numbers(get["num"], factor != 1.0)
     valid_num &= matched
-    numbers = numbers * factor
     opened = _np(pc.not_equal(get["open"], ""))
     closed = _np(pc.not_equal(get["close"], ""))
     negative = (opened & closed) | pre_neg.astype(bool)
     unbalanced = opened ^ closed
     two = (cur1 != "") & (cur2 != "") & (cur1 != cur2)
-    cell_cur = np.where(cur1 != "", cur1, cur2)
+    return {
+        "numbers": numbers * factor,
+        "factor": factor,
+        "decimals": decimals,
+        "good": valid_num & ~unbalanced & ~two & ~missing & ~no_fine,
+        "negative": negative,
+        "two": two,
+        "missing": missing,
+        "no_fine": no_fine,
+        "cell": np.where(cur1 != "", cur1, cur2),
+    }
 
-    good = valid_num & ~unbalanced & ~two & ~missing & ~no_fine
-    error, not_fine, ok = _verdicts(_np(uniq), numbers, good, negative, two, missing, no_fine)
-    return {"amount": np.where(ok, numbers, np.nan), "cell": cell_cur, "error": error, "not_fine": not_fine}
+
+#: From this many distinct amounts on, they are read by their shape (see `_by_shape`).
+SHAPES_FROM: Final = 5_000
+#: Digits a float64 holds exactly (2**53 > 10**15): longer numbers are read as written.
+_EXACT_DIGITS: Final = 15
+
+
+def _digit_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A large_string array without nulls as (offsets from 0, its bytes, which bytes are ASCII digits)."""
+    _, off_buf, data_buf = arr.buffers()
+    off = np.frombuffer(off_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    lo, hi = int(off[0]), int(off[-1])
+    data = np.frombuffer(data_buf, dtype=np.uint8)[lo:hi] if data_buf is not None else np.zeros(0, np.uint8)
+    return off - lo, data, (data >= 0x30) & (data <= 0x39)
+
+
+def _by_shape(uniq: pa.Array) -> dict[str, np.ndarray] | None:
+    """Read distinct amounts through their shapes; None when they are too varied for that to pay.
+
+    An amount's shape is the value with every digit 1-9 written as 1 ("€41,347" and "€52,918"
+    are both "€11,111"; 0 stays, since "0,500" is read apart from "1,500"). Whether a value
+    reads as an amount, its currency, multiplier, sign and where its decimal point falls depend
+    on the shape alone, and a million written amounts have a few thousand shapes. The number is
+    then the value's own digits over 10**decimals times the multiplier: the same float as
+    reading the written number, since both round the same exact quotient once, as long as the
+    digits fit a float64 exactly; the few longer numbers are read as written.
+    """
+    off, data, digit = _digit_bytes(uniq)
+    shaped = np.where(digit & (data != 0x30), np.uint8(0x31), data)
+    shapes = pa.Array.from_buffers(pa.large_string(), len(uniq), [None, pa.py_buffer(off), pa.py_buffer(shaped)])
+    enc = pc.dictionary_encode(shapes)
+    if 4 * len(enc.dictionary) > len(uniq):
+        return None
+    codes = _np(enc.indices).astype(np.int64)
+    out = {k: v[codes] for k, v in _read_shapes(enc.dictionary).items()}
+    # each value's digits, in order: the written number without its separators
+    seen = np.concatenate([[0], np.cumsum(digit, dtype=np.int64)])
+    digit_off = seen[off]
+    count = np.diff(digit_off)
+    good = out["good"]
+    exact = good & (count <= _EXACT_DIGITS)
+    digits = pa.Array.from_buffers(pa.large_string(), len(uniq), [None, pa.py_buffer(digit_off), pa.py_buffer(data[digit])])
+    numbers = np.full(len(uniq), np.nan)
+    if exact.any():
+        whole = _np(pc.cast(pc.filter(digits, pa.array(exact)), pa.float64()))
+        numbers[exact] = whole / 10.0 ** out["decimals"][exact] * out["factor"][exact]
+    long = np.flatnonzero(good & ~exact)
+    if len(long):
+        numbers[long] = _read_shapes(pc.take(uniq, pa.array(long)))["numbers"]
+    out["numbers"] = numbers
+    return out
+
+
+def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
+    """Parse distinct amount strings: value, cell currency token, error, not-a-fine reason."""
+    if isinstance(uniq, pa.ChunkedArray):
+        uniq = uniq.combine_chunks()
+    shaped = None
+    if len(uniq) >= SHAPES_FROM and uniq.null_count == 0:
+        shaped = _by_shape(uniq.cast(pa.large_string()))
+    f = shaped if shaped is not None else _read_shapes(uniq)
+    numbers, good, negative = f["numbers"], f["good"], f["negative"]
+    error, not_fine, ok = _verdicts(uniq, numbers, good, negative, f["two"], f["missing"], f["no_fine"])
+    return {"amount": np.where(ok, numbers, np.nan), "cell": f["cell"], "error": error, "not_fine": not_fine}
 
 
 CURRENCY_SOURCES: Final = ("", "cell", "column", "header", "symbol+country", "symbol", "country", "given")

@@ -250,7 +250,22 @@ def _content_end(buf: memoryview) -> int:
 
 
 def _read_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str) -> pa.Table | None:
-    """Fast path. None when some row has the wrong number of fields (the exact path handles those)."""
+    """Fast path. None when some row has the wrong number of fields (the exact path handles those).
+
+    Arrow parses blocks in parallel only when told that no value holds a newline, so that is
+    tried first. Where a quoted value does hold one, a block boundary may fall inside it and
+    split it into two rows; the halves leave a quote or a line break in some value (or rows of
+    the wrong width, or a parse error). Any of those, or a one-column file, and the file is
+    parsed again allowing newlines in values (one thread), as before.
+    """
+    if width > 1:
+        table = _parse_csv_arrow(payload, width, delimiter, newlines_in_values=False)
+        if table is not None and not any(pc.any(pc.match_substring_regex(c, '["\\r\\n]')).as_py() for c in table.columns):
+            return table
+    return _parse_csv_arrow(payload, width, delimiter, newlines_in_values=True)
+
+
+def _parse_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str, *, newlines_in_values: bool) -> pa.Table | None:
     bad: list[int] = []
 
     def on_invalid(row: Any) -> str:
@@ -263,7 +278,7 @@ def _read_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str) -> 
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
-                newlines_in_values=True,
+                newlines_in_values=newlines_in_values,
                 ignore_empty_lines=False,
                 invalid_row_handler=on_invalid,
             ),
