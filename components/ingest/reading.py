@@ -253,16 +253,27 @@ def _read_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str) -> 
     """Fast path. None when some row has the wrong number of fields (the exact path handles those).
 
     Arrow parses blocks in parallel only when told that no value holds a newline, so that is
-    tried first. Where a quoted value does hold one, a block boundary may fall inside it and
-    split it into two rows; the halves leave a quote or a line break in some value (or rows of
-    the wrong width, or a parse error). Any of those, or a one-column file, and the file is
-    parsed again allowing newlines in values (one thread), as before.
+    tried first. Inside a block its parser still reads quoted newlines right; only a block
+    boundary that falls inside a quoted value splits it into two rows, and the halves leave a
+    quote or a line break in a value next to the boundary (or rows of the wrong width, or a
+    parse error). Any of those, or a one-column file, and the file is parsed again allowing
+    newlines in values (one thread), as before.
     """
     if width > 1:
         table = _parse_csv_arrow(payload, width, delimiter, newlines_in_values=False)
-        if table is not None and not any(pc.any(pc.match_substring_regex(c, '["\\r\\n]')).as_py() for c in table.columns):
+        if table is not None and not _split_at_a_boundary(table):
             return table
     return _parse_csv_arrow(payload, width, delimiter, newlines_in_values=True)
+
+
+def _split_at_a_boundary(table: pa.Table) -> bool:
+    """Does a row on either side of a parsed block's boundary hold a quote or a line break?"""
+    for column in table.columns:
+        chunks = [c for c in column.chunks if len(c)]
+        edges = [c.slice(len(c) - 1) for c in chunks[:-1]] + [c.slice(0, 1) for c in chunks[1:]]
+        if edges and pc.any(pc.match_substring_regex(pa.concat_arrays(edges), '["\\r\\n]')).as_py():
+            return True
+    return False
 
 
 def _parse_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str, *, newlines_in_values: bool) -> pa.Table | None:
