@@ -367,8 +367,11 @@ def _by_shape(uniq: pa.Array) -> dict[str, np.ndarray] | None:
     codes = _np(enc.indices).astype(np.int64)
     out = {k: v[codes] for k, v in _read_shapes(enc.dictionary).items()}
     # each value's digits, in order: the written number without its separators
-    seen = np.concatenate([[0], np.cumsum(digit, dtype=np.int64)])
-    digit_off = seen[off]
+    # how many digits precede each value's start: int32 halves the one array per byte
+    seen = np.zeros(len(digit) + 1, dtype=np.int64 if len(digit) >= 2**31 else np.int32)
+    np.cumsum(digit, out=seen[1:])
+    digit_off = seen[off].astype(np.int64)
+    del seen
     count = np.diff(digit_off)
     good = out["good"]
     exact = good & (count <= _EXACT_DIGITS)

@@ -263,9 +263,11 @@ def _clean_urls(values: pa.Array) -> np.ndarray:
     _, off_buf, data_buf = values.buffers()
     off = np.frombuffer(off_buf, dtype=np.int64)[values.offset : values.offset + len(values) + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    stops = np.concatenate([[0], np.cumsum(_URL_STOP[data[off[0] : off[-1]]], dtype=np.int64)])
-    stops_in = stops[off[1:] - off[0]] - stops[off[:-1] - off[0]]
-    return (https | http) & (length > start) & (stops_in == 0)
+    # the few bytes an address stops at, and the values that hold them (no array per byte but the mask)
+    stop_at = np.flatnonzero(_URL_STOP[data[off[0] : off[-1]]]) + off[0]
+    stopped = np.zeros(len(values), dtype=bool)
+    stopped[np.searchsorted(off, stop_at, side="right") - 1] = True
+    return (https | http) & (length > start) & ~stopped
 
 
 def date_notes(acc: Accepted, decision: _Dates, extra: dict[str, _Dates]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
