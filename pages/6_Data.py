@@ -154,7 +154,7 @@ if result is not None:
         st.dataframe(result.rejected, hide_index=True, key="rejected_table", alt="Rejected rows with reasons")
         st.download_button(
             "Download rejected rows (CSV)",
-            exports.to_csv_bytes(result.rejected, [f"Rows not taken from {state.name}"]),
+            lambda: exports.to_csv_bytes(result.rejected, [f"Rows not taken from {state.name}"]),  # built when clicked
             file_name="rejected-rows.csv",
             mime="text/csv",
             key="dl_rejected",
@@ -216,7 +216,7 @@ if result is not None:
         "decision date and amount as a bundled row is a duplicate, and the bundled row (with its sources and history) is kept."
     )
     compare = uploads.compared(st.session_state, ctx.bundle.fines, result.accepted)
-    c = compare["status"].value_counts()
+    c = compare.counts
     compare_tiles = st.container(horizontal=True)
     with compare_tiles:
         layout.kpi("New (not in the bundled data)", f"{int(c.get('new', 0)):,}")
@@ -227,7 +227,7 @@ if result is not None:
             help="Same country, controller and date as a bundled fine, but another amount or currency.",
         )
     st.dataframe(
-        compare.head(500),
+        compare.head,
         hide_index=True,
         key="compare_table",
         column_config={
