@@ -506,3 +506,14 @@ def test_the_byte_test_for_clean_addresses_is_the_pattern() -> None:
     for sliced in (arr, arr.slice(3)):
         expected = pc.fill_null(pc.match_substring_regex(sliced, pattern), False).to_pylist()
         assert fields._clean_urls(sliced).tolist() == expected
+
+
+def test_no_function_of_the_importer_is_over_80_lines() -> None:
+    import ast
+
+    long = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "components" / "ingest").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 80:
+                long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, long

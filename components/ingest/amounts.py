@@ -442,6 +442,47 @@ class _Amounts:
         return error
 
 
+def _column_currency(
+    currency_col: pd.Series, n: int, vocab: dict[str, int], open_rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A currency column: (vocab id per row, rows whose cell names no known currency, and why)."""
+    col_codes, col_u = _factor(currency_col, n)
+    words = np.array([_currency_word(v) for v in col_u], dtype=object)
+    col_id = _vocab_ids(np.where(words == "?", "", words), vocab)[col_codes]
+    pos = np.flatnonzero((words == "?")[col_codes] & open_rows)
+    msg_u = np.array([f"unknown currency '{_short(v)}'" for v in col_u], dtype=object)
+    return col_id, pos, msg_u[col_codes[pos]]
+
+
+def _home_currency(
+    cc_codes: np.ndarray, cc_u: np.ndarray, dates: np.ndarray | pd.Series | None, vocab: dict[str, int]
+) -> np.ndarray:
+    """Each row's country's currency (vocab id): the old currency before a country's euro changeover."""
+    home_id = _vocab_ids(np.array([COUNTRY_CURRENCY.get(c, "") for c in cc_u], dtype=object), vocab)[cc_codes]
+    if dates is None:
+        return home_id
+    when = np.asarray(pd.to_datetime(pd.Series(np.asarray(dates)), errors="coerce"), dtype="datetime64[ns]")
+    for country, (day, old) in EURO_SINCE.items():
+        hit = np.flatnonzero(cc_u == country)
+        if len(hit):
+            before = (cc_codes == hit[0]) & (when < np.datetime64(day))
+            home_id[before] = vocab.setdefault(old, len(vocab))
+    return home_id
+
+
+def _per_country_messages(cc_u: np.ndarray, cc_codes: np.ndarray, pos: np.ndarray, fmt: Callable[[str], str]) -> np.ndarray:
+    """fmt(country) for the rows at pos (one message per distinct country)."""
+    return np.array([fmt(c) for c in cc_u], dtype=object)[cc_codes[pos]]
+
+
+def _which_krona(country: str) -> str:
+    return f"'kr' could be SEK, NOK, DKK or ISK and the country ({country or 'none'}) does not say which"
+
+
+def _no_currency(country: str) -> str:
+    return f"no currency given for the country '{country}'" if country else "no currency given and no country to infer it from"
+
+
 def _amounts_core(
     series: pd.Series,
     countries: pd.Series | None,
@@ -450,6 +491,8 @@ def _amounts_core(
     header_currency: str | None,
     given_currency: str | None = None,
 ) -> _Amounts:
+    """Amounts and their currencies per row, the currency taken in order: the cell, a currency column,
+    the file-wide answer, the header, "kr" with the country, "$", then the country's own."""
     n = len(series)
     codes, uniq = _uniques(series)
     p = _parse_amount_values(uniq)
@@ -457,8 +500,7 @@ def _amounts_core(
     vocab: dict[str, int] = {"": 0}
     cell_u = p["cell"]
     kind_u = np.where(cell_u == "kr", 1, np.where(cell_u == "$", 2, 0))
-    cell_id_u = _vocab_ids(np.where(kind_u == 0, cell_u, ""), vocab)
-    cell_id = cell_id_u[codes]
+    cell_id = _vocab_ids(np.where(kind_u == 0, cell_u, ""), vocab)[codes]
     kind = kind_u[codes]
     has_perr = ~pd.isna(p["error"])[codes] if n else np.zeros(0, dtype=bool)
     finite = np.isfinite(amount)
@@ -475,14 +517,9 @@ def _amounts_core(
     extra_pos: list[np.ndarray] = []
     extra_msg: list[np.ndarray] = []
     if currency_col is not None:
-        col_codes, col_u = _factor(currency_col, n)
-        words = np.array([_currency_word(v) for v in col_u], dtype=object)
-        col_id = _vocab_ids(np.where(words == "?", "", words), vocab)[col_codes]
-        bad = (words == "?")[col_codes] & (cur == 0) & finite & ~has_perr
-        pos = np.flatnonzero(bad)
-        msg_u = np.array([f"unknown currency '{_short(v)}'" for v in col_u], dtype=object)
+        col_id, pos, msg = _column_currency(currency_col, n, vocab, (cur == 0) & finite & ~has_perr)
         extra_pos.append(pos)
-        extra_msg.append(msg_u[col_codes[pos]])
+        extra_msg.append(msg)
         take(col_id != 0, col_id, "column")
     no_sign = finite & (kind == 0) & (cell_id == 0)
     if given_currency:
@@ -493,43 +530,24 @@ def _amounts_core(
     take((kind == 1) & (krona_id != 0), krona_id, "symbol+country")
     unresolved_kr = (kind == 1) & (cur == 0) & finite & ~has_perr
     take(kind == 2, vocab.setdefault("USD", len(vocab)), "symbol")
-    home_id = _vocab_ids(np.array([COUNTRY_CURRENCY.get(c, "") for c in cc_u], dtype=object), vocab)[cc_codes]
-    if dates is not None:
-        when = np.asarray(pd.to_datetime(pd.Series(np.asarray(dates)), errors="coerce"), dtype="datetime64[ns]")
-        for country, (day, old) in EURO_SINCE.items():
-            hit = np.flatnonzero(cc_u == country)
-            if len(hit):
-                before = (cc_codes == hit[0]) & (when < np.datetime64(day))
-                home_id[before] = vocab.setdefault(old, len(vocab))
-    take(no_sign, home_id, "country")
+    take(no_sign, _home_currency(cc_codes, cc_u, dates, vocab), "country")
     pos = np.flatnonzero(unresolved_kr)
-    kr_msg_u = np.array(
-        [f"'kr' could be SEK, NOK, DKK or ISK and the country ({c or 'none'}) does not say which" for c in cc_u],
-        dtype=object,
-    )
     extra_pos.append(pos)
-    extra_msg.append(kr_msg_u[cc_codes[pos]])
+    extra_msg.append(_per_country_messages(cc_u, cc_codes, pos, _which_krona))
     flagged = np.zeros(n, dtype=bool)
     for q in extra_pos:
         flagged[q] = True
-    missing = finite & (cur == 0) & ~has_perr & ~flagged
-    pos = np.flatnonzero(missing)
-    miss_msg_u = np.array(
-        [f"no currency given for the country '{c}'" if c else "no currency given and no country to infer it from" for c in cc_u],
-        dtype=object,
-    )
+    pos = np.flatnonzero(finite & (cur == 0) & ~has_perr & ~flagged)
     extra_pos.append(pos)
-    extra_msg.append(miss_msg_u[cc_codes[pos]])
-    all_pos = np.concatenate(extra_pos) if extra_pos else np.zeros(0, dtype=np.int64)
-    all_msg = np.concatenate(extra_msg) if extra_msg else np.zeros(0, dtype=object)
+    extra_msg.append(_per_country_messages(cc_u, cc_codes, pos, _no_currency))
+    all_pos = np.concatenate(extra_pos)
+    all_msg = np.concatenate(extra_msg)
     flagged[all_pos] = True
     accepted = finite & ~has_perr & ~flagged
-    amount = np.where(accepted, amount, np.nan)
     cur[~accepted] = 0
     src[~accepted] = 0
-    vocab_arr = np.empty(len(vocab), dtype=object)
-    for k, v in vocab.items():
-        vocab_arr[v] = k
+    vocab_arr = np.array(sorted(vocab, key=vocab.__getitem__), dtype=object)  # vocab[code] -> its currency
+    amount = np.where(accepted, amount, np.nan)
     return _Amounts(amount, cur, vocab_arr, src, codes, p["error"], p["not_fine"], all_pos.astype(np.int64), all_msg)
 
 
