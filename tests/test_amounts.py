@@ -153,3 +153,44 @@ def test_each_distinct_string_parsed_once_and_mapped_back_in_order() -> None:
     assert out["amount"].iloc[:5].fillna(-1).tolist() == [1e6, -1, 1e6, -1, 2.0]
     assert out["error"].iloc[3] == "negative amount"
     assert out["not_fine"].iloc[1] == "no amount"
+
+
+def test_reading_by_shape_gives_what_reading_each_value_gives() -> None:
+    """Many distinct amounts are read through their shapes; every field must equal the value-by-value read."""
+    import numpy as np
+    import pyarrow as pa
+
+    from components.ingest import amounts
+
+    rng = np.random.default_rng(11)
+    pre = ["", "€", "EUR ", "£", "$", "US$ ", "-", "(", "CHF ", "kr ", "zł ", "x ", "\u2212", "€\u00a0"]
+    post = ["", " kr", " EUR", "m", " million", " Mio. €", " zł", ")", ",-", " bn", " k", " foo", " €\u202f"]
+    nums = []
+    for _ in range(4_000):
+        digits = "".join(rng.choice(list("0123456789"), rng.integers(1, 22)))
+        kind = rng.integers(0, 7)
+        if kind == 1 and len(digits) > 3:  # thousands by dots, decimals by comma
+            head, tail = digits[:-2], digits[-2:]
+            groups = [head[max(0, i - 3) : i] for i in range(len(head), 0, -3)][::-1]
+            digits = ".".join(groups) + "," + tail
+        elif kind == 2 and len(digits) > 3:
+            groups = [digits[max(0, i - 3) : i] for i in range(len(digits), 0, -3)][::-1]
+            digits = rng.choice([",", " ", "'", "."]).join(groups)
+        elif kind == 3 and len(digits) > 1:
+            cut = int(rng.integers(1, len(digits)))
+            digits = digits[:cut] + rng.choice([".", ","]) + digits[cut:]
+        elif kind == 4:
+            digits = "0" + rng.choice([".", ","]) + digits
+        template = f"{rng.choice(pre)}{digits}{rng.choice(post)}"
+        for _ in range(8):  # values of one shape: the same layout, other non-zero digits
+            nums.append("".join(str(rng.integers(1, 10)) if ch in "123456789" else ch for ch in template))
+    nums += ["n/a", "", "no fine", "1.2.3", "€€5", "5 EUR £", "0", "0,00", "9" * 400, "(5"]
+    uniq = pa.array(sorted(set(nums)), pa.large_string())
+    by_shape = amounts._by_shape(uniq)
+    assert by_shape is not None  # the sample is shaped enough for the shape path
+    one_by_one = amounts._read_shapes(uniq)
+    good = one_by_one["good"]
+    assert np.array_equal(by_shape["good"], good)
+    assert np.array_equal(by_shape["numbers"][good], one_by_one["numbers"][good], equal_nan=True)
+    for key in ("negative", "two", "missing", "no_fine", "cell"):
+        assert (by_shape[key] == one_by_one[key]).all(), key

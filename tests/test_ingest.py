@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from components import fx, schema
@@ -472,3 +474,46 @@ def test_cli_exit_2_with_one_line(target: str) -> None:
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+
+
+def test_columns_a_large_import_does_not_check_are_valid_by_construction() -> None:
+    """fields.BUILT_VALID skips row checks; each such column's every possible value must pass the schema."""
+    from components.ingest import fields
+
+    assert set(fields.DECISION_KINDS) <= set(schema.DECISION_TYPES)
+    assert {"day", "month", "year"} <= set(schema.DATE_PRECISIONS)
+    written = ["UK GDPR", "PECR", "BDSG", "DSGVO", "GDPR art 6", "", "something else"]
+    assert {fields._legal_basis_of(w) for w in written} - {""} <= set(schema.LEGAL_BASES)
+    assert {"GDPR", "UK GDPR"} <= set(schema.LEGAL_BASES)
+    assert {name for name, _ in fields._APPEAL_RULES} | {"unknown"} <= set(schema.APPEAL_STATUSES)
+    assert {name for name, _ in fields._PAYMENT_RULES} | {"unknown"} <= set(schema.PAYMENT_STATUSES)
+    assert {name for name, _ in fields._VIOLATION_RULES} | {"other"} <= set(schema.VIOLATIONS)
+    # what source_urls keeps matches the schema's pattern (RE2, as the large-import checks read it)
+    urls = pa.array(["https://a.example/x?y=1", "see http://b.example/p; and more", "x https://c.example/é"], pa.large_string())
+    found = pc.struct_field(pc.extract_regex(urls, fields._URL_FIRST), "u")
+    pattern = schema.UPLOAD_FINES_SCHEMA.columns["source_url"].checks[0].statistics["pattern"]
+    assert pc.all(pc.match_substring_regex(found, pattern)).as_py()
+
+
+def test_the_byte_test_for_clean_addresses_is_the_pattern() -> None:
+    from components.ingest import fields
+
+    vals = ["https://a.b/c", "http://x", "http://", "https://", "ftp://x", "https://a b", "https://a|b", "https://é.fr/ü"]
+    vals += ["HTTPS://a", " https://a", "https://a,", "https://a\tb", "https://a\x0bb", "http://a\u00a0b", "", "https://a;b"]
+    vals += ['https://x"', "https://x'", "https://<", "https://a>", "https://a\r", "https://a\x0c"]
+    arr = pa.array(vals, pa.large_string())
+    pattern = r"^https?://[^\s\"'<>;,|]+$"
+    for sliced in (arr, arr.slice(3)):
+        expected = pc.fill_null(pc.match_substring_regex(sliced, pattern), False).to_pylist()
+        assert fields._clean_urls(sliced).tolist() == expected
+
+
+def test_no_function_of_the_importer_is_over_80_lines() -> None:
+    import ast
+
+    long = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "components" / "ingest").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 80:
+                long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, long

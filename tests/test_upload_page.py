@@ -152,3 +152,23 @@ def test_two_sessions_never_see_each_others_upload(raw_fines, tmp_path):
     c.query_params["q"] = "Only In Session"
     c.run()
     assert any("No fines match" in i.value for i in c.info)
+
+
+def test_close_headers_are_suggested_in_the_mapping_form_but_never_applied(tmp_path):
+    path = tmp_path / "typo.csv"
+    path.write_text("Country,Decision date,Amout,Controler\nIE,2021-05-03,EUR 1000,Acme\nFR,2022-01-10,EUR 2000,Beta\n")
+    at = upload(data_page(), path)
+    assert any("could not be imported" in (e.proto.title or "") or "No column" in e.value for e in at.error)
+    captions = [c.value for c in at.caption]
+    assert any("Suggestion: 'Amout' looks like amount" in c for c in captions), captions
+    assert any("Suggestion: 'Controler' looks like controller" in c for c in captions), captions
+    # a suggestion only: the fields stay unmapped until the user chooses the column
+    assert at.selectbox(key="map_amount").value == ""
+    assert at.selectbox(key="map_controller").value == ""
+    # choosing it is what applies it
+    at.selectbox(key="map_amount").set_value("Amout")
+    next(b for b in at.button if b.label == "Apply mapping").click()
+    at.run()
+    at.run()
+    assert not at.exception
+    assert metric(at, "Accepted") == "2"

@@ -202,8 +202,9 @@ def _per_distinct(values: pa.Array, fn: Callable[[str], tuple[Any, ...]]) -> lis
     return [np.array(f, dtype=object)[codes] for f in fields]
 
 
-def _numbers(num: pa.Array, has_mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The written numbers ("1.250.000,50", "4 500 000", "20,000,000") as floats, and which could be read.
+def _numbers(num: pa.Array, has_mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The written numbers ("1.250.000,50", "4 500 000", "20,000,000") as floats, which could be read, and
+    how many digits follow the decimal point.
 
     Which separator is the decimal point and which groups thousands is decided per value from
     how many of each there are, which comes last and how many digits follow it.
@@ -251,11 +252,13 @@ def _numbers(num: pa.Array, has_mult: np.ndarray) -> tuple[np.ndarray, np.ndarra
     numbers = np.full(n, np.nan)
     if valid_num.any():
         numbers[valid_num] = _np(pc.cast(pc.filter(step, pa.array(valid_num)), pa.float64()))
-    return numbers, valid_num
+    dot = _np(pc.find_substring(step, ".")).astype(np.int64)
+    decimals = np.where(dot >= 0, _np(pc.binary_length(step)).astype(np.int64) - dot - 1, 0)
+    return numbers, valid_num, decimals
 
 
 def _verdicts(
-    raw: np.ndarray,
+    uniq: pa.Array,
     numbers: np.ndarray,
     good: np.ndarray,
     negative: np.ndarray,
@@ -263,8 +266,14 @@ def _verdicts(
     missing: np.ndarray,
     no_fine: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per distinct amount: (why it cannot be read, why it is not a fine, accepted)."""
-    n = len(raw)
+    """Per distinct amount: (why it cannot be read, why it is not a fine, accepted).
+
+    Only the values a message quotes become Python strings (a million distinct amounts need not).
+    """
+    n = len(uniq)
+    overflow = good & ~np.isfinite(numbers)
+    quoted = np.flatnonzero((~good & ~missing & ~no_fine) | (two & ~missing) | (no_fine & ~missing) | overflow)
+    raw = dict(zip(quoted.tolist(), pc.take(uniq, pa.array(quoted, pa.int64())).to_pylist(), strict=True))
     error = np.full(n, None, dtype=object)
     not_fine = np.full(n, None, dtype=object)
     for i in np.flatnonzero(~good & ~missing & ~no_fine):
@@ -279,14 +288,13 @@ def _verdicts(
     zero = good & ~negative & (numbers == 0)
     not_fine[zero] = "zero amount"
     ok = good & ~negative & ~zero & np.isfinite(numbers)
-    overflow = good & ~np.isfinite(numbers)
     for i in np.flatnonzero(overflow):
         error[i] = f"could not read the amount '{_short(raw[i])}'"
     return error, not_fine, ok
 
 
-def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
-    """Parse distinct amount strings: value, cell currency token, error, not-a-fine reason."""
+def _read_shapes(uniq: pa.Array) -> dict[str, np.ndarray]:
+    """Per distinct value: the number as written, whether it reads as an amount, and what surrounds it."""
     n = len(uniq)
     text = _clean_text(uniq)
     text = pc.replace_substring_regex(text, r"(\d)[.,]-+", r"\1")  # "1.000,-" German style
@@ -304,19 +312,92 @@ def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
         cur1 = cur2 = np.zeros(0, dtype=object)
         factor = np.ones(0)
     matched &= pre_ok.astype(bool) & post_ok.astype(bool)
-    numbers, valid_num = _numbers(get["num"], factor != 1.0)
+    numbers, valid_num, decimals = _numbers(get["num"], factor != 1.0)
     valid_num &= matched
-    numbers = numbers * factor
     opened = _np(pc.not_equal(get["open"], ""))
     closed = _np(pc.not_equal(get["close"], ""))
     negative = (opened & closed) | pre_neg.astype(bool)
     unbalanced = opened ^ closed
     two = (cur1 != "") & (cur2 != "") & (cur1 != cur2)
-    cell_cur = np.where(cur1 != "", cur1, cur2)
+    return {
+        "numbers": numbers * factor,
+        "factor": factor,
+        "decimals": decimals,
+        "good": valid_num & ~unbalanced & ~two & ~missing & ~no_fine,
+        "negative": negative,
+        "two": two,
+        "missing": missing,
+        "no_fine": no_fine,
+        "cell": np.where(cur1 != "", cur1, cur2),
+    }
 
-    good = valid_num & ~unbalanced & ~two & ~missing & ~no_fine
-    error, not_fine, ok = _verdicts(_np(uniq), numbers, good, negative, two, missing, no_fine)
-    return {"amount": np.where(ok, numbers, np.nan), "cell": cell_cur, "error": error, "not_fine": not_fine}
+
+#: From this many distinct amounts on, they are read by their shape (see `_by_shape`).
+SHAPES_FROM: Final = 5_000
+#: Digits a float64 holds exactly (2**53 > 10**15): longer numbers are read as written.
+_EXACT_DIGITS: Final = 15
+
+
+def _digit_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A large_string array without nulls as (offsets from 0, its bytes, which bytes are ASCII digits)."""
+    _, off_buf, data_buf = arr.buffers()
+    off = np.frombuffer(off_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    lo, hi = int(off[0]), int(off[-1])
+    data = np.frombuffer(data_buf, dtype=np.uint8)[lo:hi] if data_buf is not None else np.zeros(0, np.uint8)
+    return off - lo, data, (data >= 0x30) & (data <= 0x39)
+
+
+def _by_shape(uniq: pa.Array) -> dict[str, np.ndarray] | None:
+    """Read distinct amounts through their shapes; None when they are too varied for that to pay.
+
+    An amount's shape is the value with every digit 1-9 written as 1 ("€41,347" and "€52,918"
+    are both "€11,111"; 0 stays, since "0,500" is read apart from "1,500"). Whether a value
+    reads as an amount, its currency, multiplier, sign and where its decimal point falls depend
+    on the shape alone, and a million written amounts have a few thousand shapes. The number is
+    then the value's own digits over 10**decimals times the multiplier: the same float as
+    reading the written number, since both round the same exact quotient once, as long as the
+    digits fit a float64 exactly; the few longer numbers are read as written.
+    """
+    off, data, digit = _digit_bytes(uniq)
+    shaped = np.where(digit & (data != 0x30), np.uint8(0x31), data)
+    shapes = pa.Array.from_buffers(pa.large_string(), len(uniq), [None, pa.py_buffer(off), pa.py_buffer(shaped)])
+    enc = pc.dictionary_encode(shapes)
+    if 4 * len(enc.dictionary) > len(uniq):
+        return None
+    codes = _np(enc.indices).astype(np.int64)
+    out = {k: v[codes] for k, v in _read_shapes(enc.dictionary).items()}
+    # each value's digits, in order: the written number without its separators
+    # how many digits precede each value's start: int32 halves the one array per byte
+    seen = np.zeros(len(digit) + 1, dtype=np.int64 if len(digit) >= 2**31 else np.int32)
+    np.cumsum(digit, out=seen[1:])
+    digit_off = seen[off].astype(np.int64)
+    del seen
+    count = np.diff(digit_off)
+    good = out["good"]
+    exact = good & (count <= _EXACT_DIGITS)
+    digits = pa.Array.from_buffers(pa.large_string(), len(uniq), [None, pa.py_buffer(digit_off), pa.py_buffer(data[digit])])
+    numbers = np.full(len(uniq), np.nan)
+    if exact.any():
+        whole = _np(pc.cast(pc.filter(digits, pa.array(exact)), pa.float64()))
+        numbers[exact] = whole / 10.0 ** out["decimals"][exact] * out["factor"][exact]
+    long = np.flatnonzero(good & ~exact)
+    if len(long):
+        numbers[long] = _read_shapes(pc.take(uniq, pa.array(long)))["numbers"]
+    out["numbers"] = numbers
+    return out
+
+
+def _parse_amount_values(uniq: pa.Array) -> dict[str, np.ndarray]:
+    """Parse distinct amount strings: value, cell currency token, error, not-a-fine reason."""
+    if isinstance(uniq, pa.ChunkedArray):
+        uniq = uniq.combine_chunks()
+    shaped = None
+    if len(uniq) >= SHAPES_FROM and uniq.null_count == 0:
+        shaped = _by_shape(uniq.cast(pa.large_string()))
+    f = shaped if shaped is not None else _read_shapes(uniq)
+    numbers, good, negative = f["numbers"], f["good"], f["negative"]
+    error, not_fine, ok = _verdicts(uniq, numbers, good, negative, f["two"], f["missing"], f["no_fine"])
+    return {"amount": np.where(ok, numbers, np.nan), "cell": f["cell"], "error": error, "not_fine": not_fine}
 
 
 CURRENCY_SOURCES: Final = ("", "cell", "column", "header", "symbol+country", "symbol", "country", "given")
@@ -361,6 +442,47 @@ class _Amounts:
         return error
 
 
+def _column_currency(
+    currency_col: pd.Series, n: int, vocab: dict[str, int], open_rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A currency column: (vocab id per row, rows whose cell names no known currency, and why)."""
+    col_codes, col_u = _factor(currency_col, n)
+    words = np.array([_currency_word(v) for v in col_u], dtype=object)
+    col_id = _vocab_ids(np.where(words == "?", "", words), vocab)[col_codes]
+    pos = np.flatnonzero((words == "?")[col_codes] & open_rows)
+    msg_u = np.array([f"unknown currency '{_short(v)}'" for v in col_u], dtype=object)
+    return col_id, pos, msg_u[col_codes[pos]]
+
+
+def _home_currency(
+    cc_codes: np.ndarray, cc_u: np.ndarray, dates: np.ndarray | pd.Series | None, vocab: dict[str, int]
+) -> np.ndarray:
+    """Each row's country's currency (vocab id): the old currency before a country's euro changeover."""
+    home_id = _vocab_ids(np.array([COUNTRY_CURRENCY.get(c, "") for c in cc_u], dtype=object), vocab)[cc_codes]
+    if dates is None:
+        return home_id
+    when = np.asarray(pd.to_datetime(pd.Series(np.asarray(dates)), errors="coerce"), dtype="datetime64[ns]")
+    for country, (day, old) in EURO_SINCE.items():
+        hit = np.flatnonzero(cc_u == country)
+        if len(hit):
+            before = (cc_codes == hit[0]) & (when < np.datetime64(day))
+            home_id[before] = vocab.setdefault(old, len(vocab))
+    return home_id
+
+
+def _per_country_messages(cc_u: np.ndarray, cc_codes: np.ndarray, pos: np.ndarray, fmt: Callable[[str], str]) -> np.ndarray:
+    """fmt(country) for the rows at pos (one message per distinct country)."""
+    return np.array([fmt(c) for c in cc_u], dtype=object)[cc_codes[pos]]
+
+
+def _which_krona(country: str) -> str:
+    return f"'kr' could be SEK, NOK, DKK or ISK and the country ({country or 'none'}) does not say which"
+
+
+def _no_currency(country: str) -> str:
+    return f"no currency given for the country '{country}'" if country else "no currency given and no country to infer it from"
+
+
 def _amounts_core(
     series: pd.Series,
     countries: pd.Series | None,
@@ -369,6 +491,8 @@ def _amounts_core(
     header_currency: str | None,
     given_currency: str | None = None,
 ) -> _Amounts:
+    """Amounts and their currencies per row, the currency taken in order: the cell, a currency column,
+    the file-wide answer, the header, "kr" with the country, "$", then the country's own."""
     n = len(series)
     codes, uniq = _uniques(series)
     p = _parse_amount_values(uniq)
@@ -376,8 +500,7 @@ def _amounts_core(
     vocab: dict[str, int] = {"": 0}
     cell_u = p["cell"]
     kind_u = np.where(cell_u == "kr", 1, np.where(cell_u == "$", 2, 0))
-    cell_id_u = _vocab_ids(np.where(kind_u == 0, cell_u, ""), vocab)
-    cell_id = cell_id_u[codes]
+    cell_id = _vocab_ids(np.where(kind_u == 0, cell_u, ""), vocab)[codes]
     kind = kind_u[codes]
     has_perr = ~pd.isna(p["error"])[codes] if n else np.zeros(0, dtype=bool)
     finite = np.isfinite(amount)
@@ -394,14 +517,9 @@ def _amounts_core(
     extra_pos: list[np.ndarray] = []
     extra_msg: list[np.ndarray] = []
     if currency_col is not None:
-        col_codes, col_u = _factor(currency_col, n)
-        words = np.array([_currency_word(v) for v in col_u], dtype=object)
-        col_id = _vocab_ids(np.where(words == "?", "", words), vocab)[col_codes]
-        bad = (words == "?")[col_codes] & (cur == 0) & finite & ~has_perr
-        pos = np.flatnonzero(bad)
-        msg_u = np.array([f"unknown currency '{_short(v)}'" for v in col_u], dtype=object)
+        col_id, pos, msg = _column_currency(currency_col, n, vocab, (cur == 0) & finite & ~has_perr)
         extra_pos.append(pos)
-        extra_msg.append(msg_u[col_codes[pos]])
+        extra_msg.append(msg)
         take(col_id != 0, col_id, "column")
     no_sign = finite & (kind == 0) & (cell_id == 0)
     if given_currency:
@@ -412,43 +530,24 @@ def _amounts_core(
     take((kind == 1) & (krona_id != 0), krona_id, "symbol+country")
     unresolved_kr = (kind == 1) & (cur == 0) & finite & ~has_perr
     take(kind == 2, vocab.setdefault("USD", len(vocab)), "symbol")
-    home_id = _vocab_ids(np.array([COUNTRY_CURRENCY.get(c, "") for c in cc_u], dtype=object), vocab)[cc_codes]
-    if dates is not None:
-        when = np.asarray(pd.to_datetime(pd.Series(np.asarray(dates)), errors="coerce"), dtype="datetime64[ns]")
-        for country, (day, old) in EURO_SINCE.items():
-            hit = np.flatnonzero(cc_u == country)
-            if len(hit):
-                before = (cc_codes == hit[0]) & (when < np.datetime64(day))
-                home_id[before] = vocab.setdefault(old, len(vocab))
-    take(no_sign, home_id, "country")
+    take(no_sign, _home_currency(cc_codes, cc_u, dates, vocab), "country")
     pos = np.flatnonzero(unresolved_kr)
-    kr_msg_u = np.array(
-        [f"'kr' could be SEK, NOK, DKK or ISK and the country ({c or 'none'}) does not say which" for c in cc_u],
-        dtype=object,
-    )
     extra_pos.append(pos)
-    extra_msg.append(kr_msg_u[cc_codes[pos]])
+    extra_msg.append(_per_country_messages(cc_u, cc_codes, pos, _which_krona))
     flagged = np.zeros(n, dtype=bool)
     for q in extra_pos:
         flagged[q] = True
-    missing = finite & (cur == 0) & ~has_perr & ~flagged
-    pos = np.flatnonzero(missing)
-    miss_msg_u = np.array(
-        [f"no currency given for the country '{c}'" if c else "no currency given and no country to infer it from" for c in cc_u],
-        dtype=object,
-    )
+    pos = np.flatnonzero(finite & (cur == 0) & ~has_perr & ~flagged)
     extra_pos.append(pos)
-    extra_msg.append(miss_msg_u[cc_codes[pos]])
-    all_pos = np.concatenate(extra_pos) if extra_pos else np.zeros(0, dtype=np.int64)
-    all_msg = np.concatenate(extra_msg) if extra_msg else np.zeros(0, dtype=object)
+    extra_msg.append(_per_country_messages(cc_u, cc_codes, pos, _no_currency))
+    all_pos = np.concatenate(extra_pos)
+    all_msg = np.concatenate(extra_msg)
     flagged[all_pos] = True
     accepted = finite & ~has_perr & ~flagged
-    amount = np.where(accepted, amount, np.nan)
     cur[~accepted] = 0
     src[~accepted] = 0
-    vocab_arr = np.empty(len(vocab), dtype=object)
-    for k, v in vocab.items():
-        vocab_arr[v] = k
+    vocab_arr = np.array(sorted(vocab, key=vocab.__getitem__), dtype=object)  # vocab[code] -> its currency
+    amount = np.where(accepted, amount, np.nan)
     return _Amounts(amount, cur, vocab_arr, src, codes, p["error"], p["not_fine"], all_pos.astype(np.int64), all_msg)
 
 

@@ -83,9 +83,21 @@ def _uniques(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
 
 
 def _clean_text(arr: pa.Array) -> pa.Array:
-    arr = pc.replace_substring_regex(arr, "[\u00a0\u202f\u2009\u2007\u2002\u2003]", " ")
-    arr = pc.replace_substring_regex(arr, "[\u2212\u2012\u2013]", "-")
-    arr = pc.replace_substring_regex(arr, "[\u2019\u02bc]", "'")
+    """Odd spaces to spaces, dashes to "-", typographic apostrophes to "'", then trimmed.
+
+    Those characters are all non-ASCII: the three replacements run only on the values that
+    are not plain ASCII (a cheap check), which are few in most columns.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    odd = pc.invert(pc.fill_null(pc.string_is_ascii(arr), True))
+    if pc.any(odd).as_py():
+        pos = pa.array(np.flatnonzero(_np(odd)))
+        sub = pc.take(arr, pos)
+        sub = pc.replace_substring_regex(sub, "[\u00a0\u202f\u2009\u2007\u2002\u2003]", " ")
+        sub = pc.replace_substring_regex(sub, "[\u2212\u2012\u2013]", "-")
+        sub = pc.replace_substring_regex(sub, "[\u2019\u02bc]", "'")
+        arr = pc.replace_with_mask(arr, odd, sub.cast(arr.type))
     return pc.utf8_trim_whitespace(arr)
 
 

@@ -48,24 +48,34 @@ def scrub(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame, changed
 
 
+#: Every byte but the C0 controls (less tab, LF and CR), DEL, and the lead bytes C2 and E2.
+_PLAIN_BYTES: Final = bytes(b for b in range(256) if not ((b < 32 and b not in (9, 10, 13)) or b in (127, 0xC2, 0xE2)))
+
+
 def may_hold_unsafe(data: bytes, chunk: int = 16 << 20) -> bool:
-    """Could a UTF-8 file hold an unsafe character? A byte scan in numpy, far cheaper than a regex per cell.
+    """Could a UTF-8 file hold an unsafe character? A byte scan, far cheaper than a regex per cell.
 
     C0 controls but tab, LF and CR, and DEL, are single bytes; C1 controls are C2 80..9F; the bidi
-    controls are E2 80 AA..AE and E2 81 A6..A9.
+    controls are E2 80 AA..AE and E2 81 A6..A9. One `bytes.translate` keeps only the bytes that
+    can start one; only when C2 or E2 is among them are their followers looked at, in numpy.
     """
+    rest = data.translate(None, _PLAIN_BYTES)
+    if not rest:
+        return False
+    if rest.translate(None, b"\xc2\xe2"):
+        return True  # a C0 control or DEL
     view = np.frombuffer(data, dtype=np.uint8)
+    look_c2, look_e2 = 0xC2 in rest, 0xE2 in rest
     for start in range(0, len(view), chunk):
         block = view[start : start + chunk + 2]  # two bytes of overlap: a sequence may straddle
-        low = (block < 32) | (block == 127)
-        if low.any() and not np.isin(block[low], (9, 10, 13)).all():
-            return True
-        c2 = np.flatnonzero(block[:-1] == 0xC2)
-        if len(c2) and ((block[c2 + 1] >= 0x80) & (block[c2 + 1] <= 0x9F)).any():
-            return True
-        e2 = np.flatnonzero(block[:-2] == 0xE2)
-        if len(e2):
-            b1, b2 = block[e2 + 1], block[e2 + 2]
-            if (((b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)) | ((b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9))).any():
+        if look_c2:
+            c2 = np.flatnonzero(block[:-1] == 0xC2)
+            if len(c2) and ((block[c2 + 1] >= 0x80) & (block[c2 + 1] <= 0x9F)).any():
                 return True
+        if look_e2:
+            e2 = np.flatnonzero(block[:-2] == 0xE2)
+            if len(e2):
+                b1, b2 = block[e2 + 1], block[e2 + 2]
+                if (((b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)) | ((b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9))).any():
+                    return True
     return False

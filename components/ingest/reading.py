@@ -250,7 +250,33 @@ def _content_end(buf: memoryview) -> int:
 
 
 def _read_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str) -> pa.Table | None:
-    """Fast path. None when some row has the wrong number of fields (the exact path handles those)."""
+    """Fast path. None when some row has the wrong number of fields (the exact path handles those).
+
+    Arrow parses blocks in parallel only when told that no value holds a newline, so that is
+    tried first. Inside a block its parser still reads quoted newlines right; only a block
+    boundary that falls inside a quoted value splits it into two rows, and the halves leave a
+    quote or a line break in a value next to the boundary (or rows of the wrong width, or a
+    parse error). Any of those, or a one-column file, and the file is parsed again allowing
+    newlines in values (one thread), as before.
+    """
+    if width > 1:
+        table = _parse_csv_arrow(payload, width, delimiter, newlines_in_values=False)
+        if table is not None and not _split_at_a_boundary(table):
+            return table
+    return _parse_csv_arrow(payload, width, delimiter, newlines_in_values=True)
+
+
+def _split_at_a_boundary(table: pa.Table) -> bool:
+    """Does a row on either side of a parsed block's boundary hold a quote or a line break?"""
+    for column in table.columns:
+        chunks = [c for c in column.chunks if len(c)]
+        edges = [c.slice(len(c) - 1) for c in chunks[:-1]] + [c.slice(0, 1) for c in chunks[1:]]
+        if edges and pc.any(pc.match_substring_regex(pa.concat_arrays(edges), '["\\r\\n]')).as_py():
+            return True
+    return False
+
+
+def _parse_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str, *, newlines_in_values: bool) -> pa.Table | None:
     bad: list[int] = []
 
     def on_invalid(row: Any) -> str:
@@ -263,7 +289,7 @@ def _read_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str) -> 
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
-                newlines_in_values=True,
+                newlines_in_values=newlines_in_values,
                 ignore_empty_lines=False,
                 invalid_row_handler=on_invalid,
             ),
@@ -424,30 +450,41 @@ def _read_text(data: bytes, suffix: str, *, max_rows: int, max_columns: int, max
 
     problems: dict[int, str] = {}
     if table is not None:
-        headers = _dedupe_headers([table.column(i)[0].as_py() if table.num_rows else "" for i in range(width)])
-        if table.num_rows - 1 > max_rows:
-            raise _limit_error("rows", table.num_rows - 1, max_rows, "are")
-        body_table = table.slice(1)
-        columns = {h: body_table.column(i) for i, h in enumerate(headers)}
-        for h, col in columns.items():
-            _check_cell_chars(col, h, max_cell_chars)
-        frame = pd.DataFrame({h: col.to_pandas() for h, col in columns.items()})
+        headers, frame = _frame_from_arrow(table, width, max_rows, max_cell_chars)
     else:
         assert text is not None
-        raw_header, rows, problems = _read_csv_exact(
-            text.rstrip("\r\n\t ") + "\n", delimiter, max_cell_chars, max_columns, max_rows
-        )
-        headers = _dedupe_headers(raw_header)
-        if len(rows) > max_rows:
-            raise _limit_error("rows", len(rows), max_rows, "are")
-        cols = list(zip(*rows)) if rows else [() for _ in headers]
-        frame = pd.DataFrame({h: pd.Series(list(c), dtype="str") for h, c in zip(headers, cols)})
-        for h in headers:
-            _check_cell_chars(pa.array(frame[h].array), h, max_cell_chars)
+        headers, frame, problems = _frame_from_text(text, delimiter, max_rows, max_columns, max_cell_chars)
     frame, content = _drop_trailing_blank(frame)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     problems = {r: why for r, why in problems.items() if r <= len(frame)}
     return RawTable(frame, headers, encoding, delimiter, "csv", problems, content)
+
+
+def _frame_from_arrow(table: pa.Table, width: int, max_rows: int, max_cell_chars: int) -> tuple[list[str], pd.DataFrame]:
+    """The fast path's table (header in its first row) as headers and a frame of Arrow strings."""
+    headers = _dedupe_headers([table.column(i)[0].as_py() if table.num_rows else "" for i in range(width)])
+    if table.num_rows - 1 > max_rows:
+        raise _limit_error("rows", table.num_rows - 1, max_rows, "are")
+    body_table = table.slice(1)
+    columns = {h: body_table.column(i) for i, h in enumerate(headers)}
+    for h, col in columns.items():
+        _check_cell_chars(col, h, max_cell_chars)
+    return headers, pd.DataFrame({h: col.to_pandas() for h, col in columns.items()})
+
+
+def _frame_from_text(
+    text: str, delimiter: str, max_rows: int, max_columns: int, max_cell_chars: int
+) -> tuple[list[str], pd.DataFrame, dict[int, str]]:
+    """The exact path: headers, a frame of strings, and the rows of the wrong width."""
+    raw_header, rows, problems = _read_csv_exact(text.rstrip("\r\n\t ") + "\n", delimiter, max_cell_chars, max_columns, max_rows)
+    headers = _dedupe_headers(raw_header)
+    if len(rows) > max_rows:
+        raise _limit_error("rows", len(rows), max_rows, "are")
+    cols = list(zip(*rows)) if rows else [() for _ in headers]
+    frame = pd.DataFrame({h: pd.Series(list(c), dtype="str") for h, c in zip(headers, cols)})
+    for h in headers:
+        _check_cell_chars(pa.array(frame[h].array), h, max_cell_chars)
+    return headers, frame, problems
 
 
 def _first_bad_utf8(data: bytes) -> int:

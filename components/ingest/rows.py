@@ -442,7 +442,7 @@ def _accepted(
         "sector": text(acc.text_or_null("sector")),
         "decision_type": text(pc.take(pa.array(list(fields.DECISION_KINDS), _STR), pa.array(kinds.code[idx]))),
         "decision_date": typed(acc_dates, "datetime64[ns]"),
-        "date_precision": typed(np.where(prec == "", "day", prec).astype(object), "str"),
+        "date_precision": text(_precision_labels(when.decision, idx)),
         "announced_date": typed(extra.get("announced_date", nat), "datetime64[ns]"),
         "amount": typed(money.am.amount[idx], "float64"),
         "currency": text(pc.take(_arr(money.am.vocab), pa.array(money.am.cur[idx]))),
@@ -465,6 +465,12 @@ def _accepted(
         "year_month_dates": int((prec == "month").sum()),
     }
     return pd.DataFrame(columns, index=index), counts
+
+
+def _precision_labels(decision: _Dates, idx: np.ndarray) -> pa.Array:
+    """ "day", "month" or "year" per accepted row, spread from the distinct dates."""
+    label_u = np.where(decision.precision == "", "day", decision.precision).astype(object)
+    return pc.take(_arr(label_u), pa.array(decision.codes[idx]))
 
 
 def _result(
