@@ -1,18 +1,103 @@
-"""Chart controls in the manner of Our World in Data's grapher: log or linear, a table of the chart's
-numbers, and a comparison of a few countries or companies. UI module (imports streamlit).
+"""Charts on a page: showing one (subtitle, presentation sizes, embed view, export), and controls in the
+manner of Our World in Data's grapher: log or linear, a table of the chart's numbers, and a comparison of
+a few countries or companies. UI module (imports streamlit).
 """
 
 from __future__ import annotations
 
+import html
 from typing import Final
 
 import pandas as pd
 import streamlit as st
 
-from components import countries, metrics, tables
+from components import countries, figures, metrics, tables
 from components import params as P
+from components.sidebar import IMAGE_FORMAT_STATE
+from components.urlstate import embed_chart, present_from_url, view_query
 
 MAX_COMPARE: Final = 5
+
+# --- showing a chart ------------------------------------------------------------------
+
+_FILTER_LINE = "_filter_line"
+_CHART_COUNT = "_chart_count"
+_DARK = "_dark_theme"
+_EMBED_SLOT = "atlas_embed"
+_EMBED_SLOT_DG = "_embed_slot"
+
+
+def _dark_theme() -> bool:
+    theme = getattr(st.context, "theme", None)
+    return bool(theme is not None and getattr(theme, "type", None) == "dark")
+
+
+def is_dark() -> bool:
+    """The viewer's theme is dark (the figures pick their map colours from it)."""
+    return bool(st.session_state.get(_DARK, False))
+
+
+def begin_page(filter_summary: str) -> bool:
+    """Before the page's first chart: its subtitle, the theme, the chart count; True in the one-chart embed view."""
+    st.session_state[_FILTER_LINE] = filter_summary
+    st.session_state[_CHART_COUNT] = 0
+    st.session_state[_DARK] = _dark_theme()
+    if embed_chart() is None:
+        return False
+    embed_view_start()
+    return True
+
+
+def embed_view_start() -> None:
+    """The one-chart view: a slot for the chart, and a sink where the page's other elements replace one another.
+
+    The sink is an st.empty entered for the rest of the script (Streamlit resets the container stack
+    on every run), so the page code stays as it is; show_chart clears the sink and stops after its chart.
+    """
+    slot = st.container(key=_EMBED_SLOT)
+    sink = st.empty()
+    sink.__enter__()
+    st.session_state[_EMBED_SLOT_DG] = (slot, sink)
+
+
+def open_profile_on_click(selection) -> None:
+    """A click on a company's bar (customdata: its group) opens the Companies page on its profile."""
+    points = ((selection or {}).get("selection") or {}).get("points", []) if selection else []
+    names = [html.unescape(p["customdata"]) for p in points if isinstance(p.get("customdata"), str)]
+    if names:
+        query = view_query()
+        query[P.COMPANY] = names[0]
+        st.switch_page("pages/2_Companies.py", query_params=query)
+
+
+def filter_line() -> str:
+    return str(st.session_state.get(_FILTER_LINE, ""))
+
+
+def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection_mode=("points",)):
+    """Every chart: the active filters as its subtitle, presentation sizes, and the embed view's one chart."""
+    figures.add_subtitle(fig, filter_line())
+    if present_from_url():
+        figures.presentation_sizes(fig)
+    config = figures.plot_config(filename, st.session_state.get(IMAGE_FORMAT_STATE, "png"), fig.layout.height)
+    kwargs = {}
+    if on_select is not None:
+        kwargs = {"on_select": on_select, "selection_mode": selection_mode}
+    st.session_state[_CHART_COUNT] = st.session_state.get(_CHART_COUNT, 0) + 1
+    wanted = embed_chart()
+    if wanted is not None:
+        if st.session_state[_CHART_COUNT] != wanted:
+            return None
+        slot, sink = st.session_state[_EMBED_SLOT_DG]
+        with slot:
+            st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+        sink.empty()
+        st.stop()
+    return st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+
+
+# --- the grapher's controls ---------------------------------------------------------
+
 #: Labels of the numbers tables' own columns (the shared ones come from tables.COLUMNS).
 _NUMBER_LABELS: Final = {
     "period": ("text", "Period"),

@@ -67,3 +67,16 @@ def filter_summary(flt: metrics.Filters, first: dt.date | None = None, last: dt.
 
 def payment_known(known: int, total: int) -> str:
     return f"payment known for {known:,} of {plural(total, 'fine')}"
+
+
+def home_sentence(profile) -> str:
+    """Where the fined entities are established and where their group is headquartered, as a sentence."""
+
+    def names(column: str) -> str:
+        if column not in profile:
+            return "unknown"
+        codes = profile[column].dropna()
+        codes = codes[codes != ""].value_counts().index.tolist()
+        return ", ".join(countries.name(c) for c in codes) if codes else "unknown"
+
+    return f"Group headquarters: {names('group_country')}. Fined entities established in: {names('controller_country')}."

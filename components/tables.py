@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, metrics, schema
+from components import countries, figures, metrics, schema, text
 from components import params as P
 
 UNKNOWN: Final = "unknown"
@@ -130,10 +130,7 @@ def profile_link(group: pd.Series, page: str = "Companies") -> pd.Series:
     return group.map(lambda g: f"{page}?{P.COMPANY}={quote(str(g))}" if isinstance(g, str) and g else None)
 
 
-def safe_url(url: object) -> str | None:
-    from components.layout import safe_url as _safe
-
-    return _safe(url)
+safe_url = text.safe_url
 
 
 #: The Fines table, in order: what answers "who, by whom, how much, and what became of it" fits at 1440 px;
