@@ -125,6 +125,26 @@ def show(frame: pd.DataFrame, key: str, currency: str, alt: str, columns: list[s
     )
 
 
+COMPANY_COLUMNS: Final = [
+    "company",
+    "fines",
+    "authorities",
+    "imposed",
+    "standing",
+    "paid_known",
+    "payment_known",
+    "home_name",
+    "first",
+    "last",
+]
+
+
+def show_companies(companies: pd.DataFrame, currency: str):
+    """The Companies page's table of every company in the selection, with its totals and home country."""
+    home = companies["home"].map(lambda c: countries.name(c) if c else None)
+    return show(companies.assign(home_name=home), "companies_table", currency, "Table of companies with totals", COMPANY_COLUMNS)
+
+
 def profile_link(group: pd.Series, page: str = "Companies") -> pd.Series:
     """A relative link to the company's profile (works under any base path)."""
     return group.map(lambda g: f"{page}?{P.COMPANY}={quote(str(g))}" if isinstance(g, str) and g else None)
@@ -216,3 +236,76 @@ def fines_export(shown: pd.DataFrame, currency: str) -> pd.DataFrame:
     labels["authority_short"] = "Authority"
     out = shown[columns].rename(columns=labels)
     return out
+
+
+def collection_frame(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Imposed, standing and known collected per authority, year or company origin, labelled for the chart."""
+    table = metrics.collection_by(rows, by)
+    known, fines = table["payment_known"].astype(int).astype(str), table["fines"].astype(int).astype(str)
+    table["coverage"] = "payment known for " + known + " of " + fines
+    table["group"] = table["group"].astype(str)
+    if by == "authority":
+        table["label"] = table["group"].map(figures.short_authority) + " (" + table["country"] + ")"
+    else:
+        table["label"] = table["group"]
+    return table.sort_values("group") if by == "year" else table
+
+
+def show_collection(table: pd.DataFrame, by: str, currency: str):
+    """The Collection page's table beside its chart."""
+    columns = ["group", *(["country"] if by == "authority" else []), "fines", "payment_known", "imposed", "standing"]
+    return show(
+        table,
+        "collection_table",
+        currency,
+        "Collection table",
+        columns=[*columns, "collected", "collection_rate", "coverage"],
+        column_config={
+            "group": st.column_config.TextColumn(by.capitalize(), width="medium", pinned=True),
+            "country": st.column_config.TextColumn("Country", width="small"),
+            "coverage": st.column_config.TextColumn("Coverage", width="medium"),
+        },
+    )
+
+
+PUBLISHED_COLUMNS: Final = {
+    "authority": None,
+    "period": ("text", "Period"),
+    "what": ("text", "Figure"),
+    "published_imposed": ("number", "Published: imposed"),
+    "published_collected": ("number", "Published: collected"),
+    "currency": None,
+    "published_rate": ("percent", "Published rate"),
+    "data_fines": ("count", "Fines in our data"),
+    "data_payment_known": ("count", "…payment known"),
+    "data_imposed_x": ("number", "Our data: imposed ({cur})"),
+    "data_collected_x": ("number", "Our data: known collected ({cur})"),
+    "data_rate": ("percent", "Our data: rate (known)"),
+    "source": ("text", "Reported by"),
+    "source_link": ("link", "Source"),
+    "as_of": ("date", "As of"),
+}
+
+
+def show_published(published: pd.DataFrame, currency: str):
+    """The authorities' published collection figures beside what the dataset holds for the same period."""
+    if not len(published):
+        return None
+    make = {
+        "text": lambda label: st.column_config.TextColumn(label, width="medium" if label == "Figure" else None),
+        "number": lambda label: st.column_config.NumberColumn(label, format="%,.0f"),
+        "count": lambda label: st.column_config.NumberColumn(label),
+        "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
+        "link": lambda label: st.column_config.LinkColumn(label, display_text=HOST_DISPLAY),
+        "date": lambda label: st.column_config.DateColumn(label, format="YYYY-MM-DD"),
+    }
+    config = {c: make[spec[0]](spec[1].format(cur=currency)) for c, spec in PUBLISHED_COLUMNS.items() if spec}
+    frame = published.assign(source_url=published["source_url"].map(safe_url))
+    return show(
+        frame.assign(source_link=frame["source_url"]),
+        "published_table",
+        currency,
+        "Published collection figures beside the dataset",
+        columns=list(PUBLISHED_COLUMNS),
+        column_config=config,
+    )
