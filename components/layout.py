@@ -69,6 +69,8 @@ A11Y_CSS = Path(__file__).resolve().parent.parent / "static" / "a11y.css"
 SESSION_UPLOAD = uploads.UPLOADED_FINES  # session_state key: this session's accepted upload (never global)
 SESSION_UPLOAD_NAME = uploads.UPLOADED_NAME
 _PREP_CACHE = "_prepared_cache"
+#: In presentation mode the title's container has this key: it marks the page (class st-key-atlas_present).
+PRESENT_MARKER = "atlas_present"
 
 
 @dataclass
@@ -230,7 +232,10 @@ def setup_page(title: str) -> Context:
     summary = sentences.filter_summary(flt, first.date() if pd.notna(first) else None, last.date() if pd.notna(last) else None)
     if begin_page(summary):  # the one-chart embed view: no title, no banners
         return ctx
-    st.title(title)
+    # in presentation mode the title's container is the marker under which static/a11y.css scales
+    # captions, text and tables (an empty container is not drawn, so it could not mark anything)
+    with st.container(key=PRESENT_MARKER if ctx.present else None):
+        st.title(title)
     sharing.banner(shared)
     if live is not None and not live.ok:
         st.warning(live.message, icon=":material/cloud_off:")
