@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, metrics, schema, text
+from components import countries, figures, metrics, schema
 from components import params as P
+from components.text import safe_url
 
 UNKNOWN: Final = "unknown"
 HOST_DISPLAY: Final = r"https?://(?:www\.)?([^/]+)"
@@ -145,12 +146,12 @@ def show_companies(companies: pd.DataFrame, currency: str):
     return show(companies.assign(home_name=home), "companies_table", currency, "Table of companies with totals", COMPANY_COLUMNS)
 
 
-def profile_link(group: pd.Series, page: str = "Companies") -> pd.Series:
-    """A relative link to the company's profile (works under any base path)."""
-    return group.map(lambda g: f"{page}?{P.COMPANY}={quote(str(g))}" if isinstance(g, str) and g else None)
-
-
-safe_url = text.safe_url
+def profile_link(group: pd.Series, page: str = "Companies", view: dict | None = None) -> pd.Series:
+    """A relative link to the company's profile (works under any base path) that keeps `view`, the global filters."""
+    carried = {k: v for k, v in (view or {}).items() if k in P.CARRIED_TO_PROFILE}
+    prefix = urlencode(carried, doseq=True)
+    prefix = f"{prefix}&" if prefix else ""
+    return group.map(lambda g: f"{page}?{prefix}{P.COMPANY}={quote(str(g))}" if isinstance(g, str) and g else None)
 
 
 #: The Fines table, in order: what answers "who, by whom, how much, and what became of it" fits at 1440 px;
@@ -192,8 +193,11 @@ FINES_WIDTHS: Final = {
 SEARCH_COLUMNS: Final = ("controller", "controller_group", "authority", "country_name", "articles", "violation_label", "notes")
 
 
-def fines_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """Every decision of the selection with the display columns of the Fines table, largest first."""
+def fines_frame(rows: pd.DataFrame, view: dict | None = None) -> pd.DataFrame:
+    """Every decision of the selection with the display columns of the Fines table, largest first.
+
+    `view`: the page's URL parameters; the profile links keep its global filters and settings.
+    """
     out = rows.assign(
         authority_short=rows["authority"].map(figures.short_authority),
         country_name=rows["country"].map(countries.name),
@@ -205,7 +209,7 @@ def fines_frame(rows: pd.DataFrame) -> pd.DataFrame:
         payment=rows["payment_status"].map(figures.STATUS_LABELS),
         source=rows["source_url"].map(safe_url),
         as_decided=[figures.fmt_money(a, c) if pd.notna(a) else None for a, c in zip(rows["amount"], rows["currency"])],
-        profile=profile_link(rows["controller_group"]),
+        profile=profile_link(rows["controller_group"], view=view),
     )
     if "articles" not in out:
         out["articles"] = None
