@@ -11,7 +11,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, metrics, tables
+from components import countries, figures, imageexport, metrics, tables
 from components import params as P
 from components.sidebar import IMAGE_FORMAT_STATE
 from components.urlstate import embed_chart, present_from_url, view_query
@@ -74,12 +74,19 @@ def filter_line() -> str:
     return str(st.session_state.get(_FILTER_LINE, ""))
 
 
-def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection_mode=("points",)):
-    """Every chart: the active filters as its subtitle, presentation sizes, and the embed view's one chart."""
+def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection_mode=("points",), light=None):
+    """Every chart: the active filters as its subtitle, presentation sizes, the embed view's one chart, and
+    a download button for its image in the light theme (`light`: builds the figure for it, where the page
+    drew a dark-theme variant, as the map does).
+    """
     figures.add_subtitle(fig, filter_line())
     if present_from_url():
         figures.presentation_sizes(fig)
-    config = figures.plot_config(filename, st.session_state.get(IMAGE_FORMAT_STATE, "png"), fig.layout.height)
+    image_format = st.session_state.get(IMAGE_FORMAT_STATE, "png")
+    config = figures.plot_config(filename, image_format, fig.layout.height)
+    exports = imageexport.available()
+    if is_dark() and exports:  # the camera would save the dark drawing: the button below saves a light one
+        config["modeBarButtonsToRemove"] = [*config["modeBarButtonsToRemove"], "toImage"]
     kwargs = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": selection_mode}
@@ -93,7 +100,35 @@ def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection
             st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
         sink.empty()
         st.stop()
-    return st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+    shown = st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+    if exports:
+        _image_button(fig, light, key, filename, image_format)
+    return shown
+
+
+def _exported(fig, light, subtitle: str):
+    """The figure an image is made of: the page's own, or its light-theme build with the same subtitle."""
+    return fig if light is None else figures.add_subtitle(light(), subtitle)
+
+
+def _image_button(fig, light, key: str, filename: str, image_format: str) -> None:
+    """A focusable download of the chart's image (the plotly toolbar cannot be reached by keyboard)."""
+    subtitle, height = filter_line(), fig.layout.height
+    port, prefix = st.get_option("server.port"), st.get_option("server.baseUrlPath").strip("/")
+    topojson = f"http://127.0.0.1:{port}/{prefix + '/' if prefix else ''}{figures.TOPOJSON_URL}"
+
+    st.download_button(
+        f"Download image ({image_format.upper()}, light)",
+        # on click, on its own thread: no streamlit calls in here
+        lambda: imageexport.image_bytes(_exported(fig, light, subtitle), image_format, height, topojson),
+        file_name=f"{filename}.{image_format}",
+        mime="image/svg+xml" if image_format == "svg" else "image/png",
+        key=f"img_{key}",
+        icon=":material/image:",
+        on_click="ignore",
+        type="tertiary",
+        help="The chart with its title, filters and source, in the light theme, as the camera button saves it.",
+    )
 
 
 # --- the grapher's controls ---------------------------------------------------------

@@ -60,12 +60,7 @@ def map_view() -> str:
     year = mapview.year_control(years) if len(years) > 1 else mapview.ALL
     rows = mapview.up_to(ctx.filtered, year)
     per_country = mapview.per_country(rows, perspective)
-    fig = figures.choropleth(
-        per_country,
-        column,
-        label,
-        cur,
-        extra,
+    spec = dict(
         area=mapview.area(perspective, per_country),
         flows=metrics.flows(rows) if show_flows else None,
         is_share=is_share,
@@ -74,11 +69,16 @@ def map_view() -> str:
         wide=ctx.present,
         edges=edges,
         title=mapview.title(label, perspective, year, years),
-        dark=layout.is_dark(),
         unit=f"{cur} per million people" if metric == "value_per_m" else None,
     )
+    fig = figures.choropleth(per_country, column, label, cur, extra, dark=layout.is_dark(), **spec)
     layout.show_chart(
-        fig, "map_chart", "atlas-map", alt=f"Map: {label} by country", on_select=lambda: mapview.focus_country(perspective)
+        fig,
+        "map_chart",
+        "atlas-map",
+        alt=f"Map: {label} by country",
+        on_select=lambda: mapview.focus_country(perspective),
+        light=lambda: figures.choropleth(per_country, column, label, cur, extra, dark=False, **spec),
     )
     mapview.mark_shown(year)
     mapview.after_chart()
