@@ -14,9 +14,12 @@ import streamlit as st
 from components import countries, figures, imageexport, metrics, tables
 from components import params as P
 from components.sidebar import IMAGE_FORMAT_STATE
+from components.text import md_text
 from components.urlstate import embed_chart, present_from_url, view_query
 
 MAX_COMPARE: Final = 5
+#: Key prefix of the phone-width source line under each chart (static/a11y.css shows it below 640 px).
+NARROW_SOURCE_PREFIX: Final = "narrowsrc_"
 
 # --- showing a chart ------------------------------------------------------------------
 
@@ -101,9 +104,21 @@ def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection
         sink.empty()
         st.stop()
     shown = st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+    _narrow_source_line(fig, key)
     if exports:
         _image_button(fig, light, key, filename, image_format)
     return shown
+
+
+def _narrow_source_line(fig, key: str) -> None:
+    """The source line again as text under the chart. SVG text does not wrap, so on a phone the line inside
+    the figure runs past its right edge; static/a11y.css shows this caption and hides that line below 640 px
+    (the image downloads keep the line inside the figure)."""
+    first = (fig.layout.annotations or (None,))[0]
+    text = html.unescape(str(first.text or "")) if first is not None else ""
+    if text.startswith("Source"):
+        with st.container(key=f"{NARROW_SOURCE_PREFIX}{key}"):
+            st.caption(md_text(text.replace("<br>", " · ")))
 
 
 def _exported(fig, light, subtitle: str):

@@ -214,3 +214,11 @@ def flows_table(flow_rows: pd.DataFrame, currency: str) -> None:
             column_config={"value": st.column_config.NumberColumn(f"Amount ({currency})", format="%,.0f")},
             alt="Cross-border flows: company home country to fining country",
         )
+
+
+def map_height(present: bool) -> int:
+    """760 px on a desktop, 900 in presentation mode; on a phone (its user agent says "Mobi") 440, since the map
+    keeps its aspect ratio and a tall figure on a narrow screen is mostly blank above and below the map."""
+    if "Mobi" in (st.context.headers.get("User-Agent") or ""):
+        return 440
+    return 900 if present else 760

@@ -65,7 +65,7 @@ def map_view() -> str:
         flows=metrics.flows(rows) if show_flows else None,
         is_share=is_share,
         is_count=is_count,
-        height=760 if not ctx.present else 900,
+        height=mapview.map_height(ctx.present),
         wide=ctx.present,
         edges=edges,
         title=mapview.title(label, perspective, year, years),
