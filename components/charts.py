@@ -1,18 +1,153 @@
-"""Chart controls in the manner of Our World in Data's grapher: log or linear, a table of the chart's
-numbers, and a comparison of a few countries or companies. UI module (imports streamlit).
+"""Charts on a page: showing one (subtitle, presentation sizes, embed view, export), and controls in the
+manner of Our World in Data's grapher: log or linear, a table of the chart's numbers, and a comparison of
+a few countries or companies. UI module (imports streamlit).
 """
 
 from __future__ import annotations
 
+import html
 from typing import Final
 
 import pandas as pd
 import streamlit as st
 
-from components import countries, metrics, tables
+from components import countries, figures, imageexport, metrics, tables
 from components import params as P
+from components.sidebar import IMAGE_FORMAT_STATE
+from components.text import md_text
+from components.urlstate import embed_chart, present_from_url, view_query
 
 MAX_COMPARE: Final = 5
+#: Key prefix of the phone-width source line under each chart (static/a11y.css shows it below 640 px).
+NARROW_SOURCE_PREFIX: Final = "narrowsrc_"
+
+# --- showing a chart ------------------------------------------------------------------
+
+_FILTER_LINE = "_filter_line"
+_CHART_COUNT = "_chart_count"
+_DARK = "_dark_theme"
+_EMBED_SLOT = "atlas_embed"
+_EMBED_SLOT_DG = "_embed_slot"
+
+
+def _dark_theme() -> bool:
+    theme = getattr(st.context, "theme", None)
+    return bool(theme is not None and getattr(theme, "type", None) == "dark")
+
+
+def is_dark() -> bool:
+    """The viewer's theme is dark (the figures pick their map colours from it)."""
+    return bool(st.session_state.get(_DARK, False))
+
+
+def begin_page(filter_summary: str) -> bool:
+    """Before the page's first chart: its subtitle, the theme, the chart count; True in the one-chart embed view."""
+    st.session_state[_FILTER_LINE] = filter_summary
+    st.session_state[_CHART_COUNT] = 0
+    st.session_state[_DARK] = _dark_theme()
+    if embed_chart() is None:
+        return False
+    embed_view_start()
+    return True
+
+
+def embed_view_start() -> None:
+    """The one-chart view: a slot for the chart, and a sink where the page's other elements replace one another.
+
+    The sink is an st.empty entered for the rest of the script (Streamlit resets the container stack
+    on every run), so the page code stays as it is; show_chart clears the sink and stops after its chart.
+    """
+    slot = st.container(key=_EMBED_SLOT)
+    sink = st.empty()
+    sink.__enter__()
+    st.session_state[_EMBED_SLOT_DG] = (slot, sink)
+
+
+def open_profile_on_click(selection) -> None:
+    """A click on a company's bar (customdata: its group) opens the Companies page on its profile."""
+    points = ((selection or {}).get("selection") or {}).get("points", []) if selection else []
+    names = [html.unescape(p["customdata"]) for p in points if isinstance(p.get("customdata"), str)]
+    if names:
+        query = view_query()
+        query[P.COMPANY] = names[0]
+        st.switch_page("pages/2_Companies.py", query_params=query)
+
+
+def filter_line() -> str:
+    return str(st.session_state.get(_FILTER_LINE, ""))
+
+
+def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection_mode=("points",), light=None):
+    """Every chart: the active filters as its subtitle, presentation sizes, the embed view's one chart, and
+    a download button for its image in the light theme (`light`: builds the figure for it, where the page
+    drew a dark-theme variant, as the map does).
+    """
+    figures.add_subtitle(fig, filter_line())
+    if present_from_url():
+        figures.presentation_sizes(fig)
+    image_format = st.session_state.get(IMAGE_FORMAT_STATE, "png")
+    config = figures.plot_config(filename, image_format, fig.layout.height)
+    exports = imageexport.available()
+    if is_dark() and exports:  # the camera would save the dark drawing: the button below saves a light one
+        config["modeBarButtonsToRemove"] = [*config["modeBarButtonsToRemove"], "toImage"]
+    kwargs = {}
+    if on_select is not None:
+        kwargs = {"on_select": on_select, "selection_mode": selection_mode}
+    st.session_state[_CHART_COUNT] = st.session_state.get(_CHART_COUNT, 0) + 1
+    wanted = embed_chart()
+    if wanted is not None:
+        if st.session_state[_CHART_COUNT] != wanted:
+            return None
+        slot, sink = st.session_state[_EMBED_SLOT_DG]
+        with slot:
+            st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+        sink.empty()
+        st.stop()
+    shown = st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+    _narrow_source_line(fig, key)
+    if exports:
+        _image_button(fig, light, key, filename, image_format)
+    return shown
+
+
+def _narrow_source_line(fig, key: str) -> None:
+    """The source line again as text under the chart. SVG text does not wrap, so on a phone the line inside
+    the figure runs past its right edge; static/a11y.css shows this caption and hides that line below 640 px
+    (the image downloads keep the line inside the figure)."""
+    first = (fig.layout.annotations or (None,))[0]
+    text = html.unescape(str(first.text or "")) if first is not None else ""
+    if text.startswith("Source"):
+        with st.container(key=f"{NARROW_SOURCE_PREFIX}{key}"):
+            st.caption(md_text(text.replace("<br>", " · ")))
+
+
+def _exported(fig, light, subtitle: str):
+    """The figure an image is made of: the page's own, or its light-theme build with the same subtitle."""
+    return fig if light is None else figures.add_subtitle(light(), subtitle)
+
+
+def _image_button(fig, light, key: str, filename: str, image_format: str) -> None:
+    """A focusable download of the chart's image (the plotly toolbar cannot be reached by keyboard)."""
+    subtitle, height = filter_line(), fig.layout.height
+    port, prefix = st.get_option("server.port"), st.get_option("server.baseUrlPath").strip("/")
+    topojson = f"http://127.0.0.1:{port}/{prefix + '/' if prefix else ''}{figures.TOPOJSON_URL}"
+
+    st.download_button(
+        f"Download image ({image_format.upper()}, light)",
+        # on click, on its own thread: no streamlit calls in here
+        lambda: imageexport.image_bytes(_exported(fig, light, subtitle), image_format, height, topojson),
+        file_name=f"{filename}.{image_format}",
+        mime="image/svg+xml" if image_format == "svg" else "image/png",
+        key=f"img_{key}",
+        icon=":material/image:",
+        on_click="ignore",
+        type="tertiary",
+        help="The chart with its title, filters and source, in the light theme, as the camera button saves it.",
+    )
+
+
+# --- the grapher's controls ---------------------------------------------------------
+
 #: Labels of the numbers tables' own columns (the shared ones come from tables.COLUMNS).
 _NUMBER_LABELS: Final = {
     "period": ("text", "Period"),

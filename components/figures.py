@@ -259,7 +259,11 @@ def presentation_sizes(fig: go.Figure) -> go.Figure:
         if trace.type == "scattergeo" and trace.textfont is not None and trace.textfont.size:
             trace.textfont.size = 17
     bottom = fig.layout.margin.b or 70
-    fig.update_layout(margin_b=int(bottom * 1.4))
+    fig.update_layout(margin_b=int(bottom * 1.4), legend_font_size=16)
+    # Streamlit's chart theme sets tick and axis-title sizes of its own, over layout.font
+    if any(t.type in ("bar", "scatter", "box", "histogram") for t in fig.data):
+        axis = {"tickfont": {"size": 16}, "title": {"font": {"size": 18}}}
+        fig.update_layout(xaxis=axis, yaxis=axis)
     return fig
 
 

@@ -14,7 +14,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, layout, metrics, population
+from components import countries, figures, layout, metrics, population, tables
 from components import params as P
 
 #: metric -> (label, column, is_share, is_count)
@@ -166,3 +166,59 @@ def area(perspective: str, frame: pd.DataFrame) -> set[str]:
 def edges(all_years: pd.DataFrame, column: str, is_share: bool) -> list[float]:
     """Fixed colour classes across the years, so Play compares like with like."""
     return figures.SHARE_EDGES if is_share else figures.class_breaks(all_years[column].tolist())
+
+
+def ranking_table(per_country: pd.DataFrame, column: str, label: str, currency: str) -> None:
+    """Beside the map: its figures per country, largest first (the grapher's table tab)."""
+    st.markdown(f"**{label}, by country**")
+    tables.show(
+        ranking(per_country, column, label, currency),
+        "map_table",
+        currency,
+        "The map's figures per country",
+        columns=["name", "iso2", column],
+        height=600,
+        widths={"name": 120, "iso2": 44},
+    )
+
+
+def notes(perspective: str, metric: str) -> None:
+    """Under the map: the boundaries' disclaimer, how to read the classes, what a click does, the population source."""
+    st.caption(
+        figures.UN_DISCLAIMER + " Grey: no fines in this selection. Classes are on a log scale so small countries show "
+        "beside Ireland; Malta, Luxembourg, Cyprus and Liechtenstein are drawn as dots."
+    )
+    if perspective == "authority":
+        st.caption("Click a country to filter every page to its authority; clear it in the sidebar.")
+    if metric in PER_CAPITA:
+        st.caption(population.source_note(population.load()) + ". Source of each figure: data/population.csv.")
+
+
+def all_figures(per_country: pd.DataFrame, currency: str) -> None:
+    with st.expander("All the map's figures per country", icon=":material/table:"):
+        cols = ["name", "iso2", "fines", "imposed", "standing", "median", "payment_known", "collection_rate"]
+        tables.show(
+            per_country, "map_table_all", currency, "Every figure per country", columns=[*cols, "fines_per_m", "value_per_m"]
+        )
+
+
+def flows_table(flow_rows: pd.DataFrame, currency: str) -> None:
+    """The cross-border flows drawn on the map, as a table."""
+    with st.expander(f"Cross-border flows: {len(flow_rows)}", icon=":material/trending_flat:"):
+        st.dataframe(
+            flow_rows.assign(
+                origin=flow_rows["origin"].map(countries.name), destination=flow_rows["destination"].map(countries.name)
+            ),
+            hide_index=True,
+            key="flows_table",
+            column_config={"value": st.column_config.NumberColumn(f"Amount ({currency})", format="%,.0f")},
+            alt="Cross-border flows: company home country to fining country",
+        )
+
+
+def map_height(present: bool) -> int:
+    """760 px on a desktop, 900 in presentation mode; on a phone (its user agent says "Mobi") 440, since the map
+    keeps its aspect ratio and a tall figure on a narrow screen is mostly blank above and below the map."""
+    if "Mobi" in (st.context.headers.get("User-Agent") or ""):
+        return 440
+    return 900 if present else 760

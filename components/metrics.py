@@ -652,3 +652,14 @@ def coverage(fines: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def removed_by_country(money: pd.DataFrame) -> pd.DataFrame:
+    """Per fining country with money removed by courts: imposed, standing, removed and the number of fines, most removed first."""
+    per = (
+        money.assign(removed=money["court_removed_x"])
+        .groupby("country", observed=True)
+        .agg(imposed=("imposed_x", "sum"), standing=("standing_x", "sum"), removed=("removed", "sum"), fines=("fine_id", "count"))
+        .reset_index()
+    )
+    return per[per["removed"] > 0].sort_values("removed", ascending=False)

@@ -124,6 +124,9 @@ PARAMS: Final[tuple[Param, ...]] = (
 )
 
 NAMES: Final = frozenset(p.key for p in PARAMS)
+#: What a link to a company's profile keeps from the page it is on: the global filters and settings,
+#: not another page's own controls, nor the one-chart embed view.
+CARRIED_TO_PROFILE: Final = frozenset(p.key for p in PARAMS if p.scope == "global") - {VIEW, CHART}
 
 #: Streamlit's own parameters that the app documents and respects.
 STREAMLIT_PARAMS: Final = ("embed", "embed_options")

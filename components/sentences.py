@@ -67,3 +67,56 @@ def filter_summary(flt: metrics.Filters, first: dt.date | None = None, last: dt.
 
 def payment_known(known: int, total: int) -> str:
     return f"payment known for {known:,} of {plural(total, 'fine')}"
+
+
+def home_sentence(profile) -> str:
+    """Where the fined entities are established and where their group is headquartered, as a sentence."""
+
+    def names(column: str) -> str:
+        if column not in profile:
+            return "unknown"
+        codes = profile[column].dropna()
+        codes = codes[codes != ""].value_counts().index.tolist()
+        return ", ".join(countries.name(c) for c in codes) if codes else "unknown"
+
+    return f"Group headquarters: {names('group_country')}. Fined entities established in: {names('controller_country')}."
+
+
+def known_of(head) -> str:
+    """'payment known for 5 of 6' (a headline's payment coverage)."""
+    return f"payment known for {head.payment_known} of {head.fines}"
+
+
+def profile_caption(profile, head) -> str:
+    """Under a company's name: where it is, how many decisions by how many authorities in how many countries."""
+    authorities, places = profile["authority"].nunique(), profile["country"].nunique()
+    return (
+        f"{home_sentence(profile)} {plural(len(profile), 'decision')} by {plural(authorities, 'authority', 'authorities')} "
+        f"in {plural(places, 'country', 'countries')}; {head.fines} imposing money."
+    )
+
+
+def profile_summary(money, head, currency: str) -> str:
+    """The profile's answer in one sentence: fined where, imposed, standing, known paid."""
+    from components.figures import fmt_money  # figures is pure too; late to keep this module light
+
+    fined_in = ", ".join(countries.name(c) for c in money.sort_values("decision_date")["country"].drop_duplicates())
+    paid = f"{fmt_money(head.collected, currency)} is known to have been paid"
+    if head.payment_known < head.fines:
+        paid += f" ({known_of(head)})"
+    return (
+        f"Fined {head.fines} time(s) by authorities in {fined_in}: {fmt_money(head.imposed, currency)} imposed, "
+        f"{fmt_money(head.standing, currency)} still standing after appeals; {paid}."
+    )
+
+
+def payment_statuses(money) -> str:
+    """'Payment status in this selection: paid 12, unknown 700, …' and what the rate covers."""
+    from components.figures import STATUS_LABELS
+
+    counts = money["payment_status"].value_counts()
+    return (
+        "Payment status in this selection: "
+        + ", ".join(f"{STATUS_LABELS.get(k, k)} {v}" for k, v in counts.items())
+        + ". The rate covers paid, partly paid (where the sum is known) and unpaid fines only."
+    )

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 import streamlit as st
 
 from components import countries, figures, metrics, schema
 from components import params as P
+from components.text import safe_url
 
 UNKNOWN: Final = "unknown"
 HOST_DISPLAY: Final = r"https?://(?:www\.)?([^/]+)"
@@ -125,15 +126,32 @@ def show(frame: pd.DataFrame, key: str, currency: str, alt: str, columns: list[s
     )
 
 
-def profile_link(group: pd.Series, page: str = "Companies") -> pd.Series:
-    """A relative link to the company's profile (works under any base path)."""
-    return group.map(lambda g: f"{page}?{P.COMPANY}={quote(str(g))}" if isinstance(g, str) and g else None)
+COMPANY_COLUMNS: Final = [
+    "company",
+    "fines",
+    "authorities",
+    "imposed",
+    "standing",
+    "paid_known",
+    "payment_known",
+    "home_name",
+    "first",
+    "last",
+]
 
 
-def safe_url(url: object) -> str | None:
-    from components.layout import safe_url as _safe
+def show_companies(companies: pd.DataFrame, currency: str):
+    """The Companies page's table of every company in the selection, with its totals and home country."""
+    home = companies["home"].map(lambda c: countries.name(c) if c else None)
+    return show(companies.assign(home_name=home), "companies_table", currency, "Table of companies with totals", COMPANY_COLUMNS)
 
-    return _safe(url)
+
+def profile_link(group: pd.Series, page: str = "Companies", view: dict | None = None) -> pd.Series:
+    """A relative link to the company's profile (works under any base path) that keeps `view`, the global filters."""
+    carried = {k: v for k, v in (view or {}).items() if k in P.CARRIED_TO_PROFILE}
+    prefix = urlencode(carried, doseq=True)
+    prefix = f"{prefix}&" if prefix else ""
+    return group.map(lambda g: f"{page}?{prefix}{P.COMPANY}={quote(str(g))}" if isinstance(g, str) and g else None)
 
 
 #: The Fines table, in order: what answers "who, by whom, how much, and what became of it" fits at 1440 px;
@@ -175,8 +193,11 @@ FINES_WIDTHS: Final = {
 SEARCH_COLUMNS: Final = ("controller", "controller_group", "authority", "country_name", "articles", "violation_label", "notes")
 
 
-def fines_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """Every decision of the selection with the display columns of the Fines table, largest first."""
+def fines_frame(rows: pd.DataFrame, view: dict | None = None) -> pd.DataFrame:
+    """Every decision of the selection with the display columns of the Fines table, largest first.
+
+    `view`: the page's URL parameters; the profile links keep its global filters and settings.
+    """
     out = rows.assign(
         authority_short=rows["authority"].map(figures.short_authority),
         country_name=rows["country"].map(countries.name),
@@ -188,7 +209,7 @@ def fines_frame(rows: pd.DataFrame) -> pd.DataFrame:
         payment=rows["payment_status"].map(figures.STATUS_LABELS),
         source=rows["source_url"].map(safe_url),
         as_decided=[figures.fmt_money(a, c) if pd.notna(a) else None for a, c in zip(rows["amount"], rows["currency"])],
-        profile=profile_link(rows["controller_group"]),
+        profile=profile_link(rows["controller_group"], view=view),
     )
     if "articles" not in out:
         out["articles"] = None
@@ -222,3 +243,76 @@ def fines_export(shown: pd.DataFrame, currency: str) -> pd.DataFrame:
     labels["authority_short"] = "Authority"
     out = shown[columns].rename(columns=labels)
     return out
+
+
+def collection_frame(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Imposed, standing and known collected per authority, year or company origin, labelled for the chart."""
+    table = metrics.collection_by(rows, by)
+    known, fines = table["payment_known"].astype(int).astype(str), table["fines"].astype(int).astype(str)
+    table["coverage"] = "payment known for " + known + " of " + fines
+    table["group"] = table["group"].astype(str)
+    if by == "authority":
+        table["label"] = table["group"].map(figures.short_authority) + " (" + table["country"] + ")"
+    else:
+        table["label"] = table["group"]
+    return table.sort_values("group") if by == "year" else table
+
+
+def show_collection(table: pd.DataFrame, by: str, currency: str):
+    """The Collection page's table beside its chart."""
+    columns = ["group", *(["country"] if by == "authority" else []), "fines", "payment_known", "imposed", "standing"]
+    return show(
+        table,
+        "collection_table",
+        currency,
+        "Collection table",
+        columns=[*columns, "collected", "collection_rate", "coverage"],
+        column_config={
+            "group": st.column_config.TextColumn(by.capitalize(), width="medium", pinned=True),
+            "country": st.column_config.TextColumn("Country", width="small"),
+            "coverage": st.column_config.TextColumn("Coverage", width="medium"),
+        },
+    )
+
+
+PUBLISHED_COLUMNS: Final = {
+    "authority": None,
+    "period": ("text", "Period"),
+    "what": ("text", "Figure"),
+    "published_imposed": ("number", "Published: imposed"),
+    "published_collected": ("number", "Published: collected"),
+    "currency": None,
+    "published_rate": ("percent", "Published rate"),
+    "data_fines": ("count", "Fines in our data"),
+    "data_payment_known": ("count", "…payment known"),
+    "data_imposed_x": ("number", "Our data: imposed ({cur})"),
+    "data_collected_x": ("number", "Our data: known collected ({cur})"),
+    "data_rate": ("percent", "Our data: rate (known)"),
+    "source": ("text", "Reported by"),
+    "source_link": ("link", "Source"),
+    "as_of": ("date", "As of"),
+}
+
+
+def show_published(published: pd.DataFrame, currency: str):
+    """The authorities' published collection figures beside what the dataset holds for the same period."""
+    if not len(published):
+        return None
+    make = {
+        "text": lambda label: st.column_config.TextColumn(label, width="medium" if label == "Figure" else None),
+        "number": lambda label: st.column_config.NumberColumn(label, format="%,.0f"),
+        "count": lambda label: st.column_config.NumberColumn(label),
+        "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
+        "link": lambda label: st.column_config.LinkColumn(label, display_text=HOST_DISPLAY),
+        "date": lambda label: st.column_config.DateColumn(label, format="YYYY-MM-DD"),
+    }
+    config = {c: make[spec[0]](spec[1].format(cur=currency)) for c, spec in PUBLISHED_COLUMNS.items() if spec}
+    frame = published.assign(source_url=published["source_url"].map(safe_url))
+    return show(
+        frame.assign(source_link=frame["source_url"]),
+        "published_table",
+        currency,
+        "Published collection figures beside the dataset",
+        columns=list(PUBLISHED_COLUMNS),
+        column_config=config,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import figures, layout, mapview, metrics, population, tables
+from components import figures, layout, mapview, metrics, population
 from components import params as P
 
 ctx = layout.setup_page("Map")
@@ -60,25 +60,25 @@ def map_view() -> str:
     year = mapview.year_control(years) if len(years) > 1 else mapview.ALL
     rows = mapview.up_to(ctx.filtered, year)
     per_country = mapview.per_country(rows, perspective)
-    fig = figures.choropleth(
-        per_country,
-        column,
-        label,
-        cur,
-        extra,
+    spec = dict(
         area=mapview.area(perspective, per_country),
         flows=metrics.flows(rows) if show_flows else None,
         is_share=is_share,
         is_count=is_count,
-        height=760 if not ctx.present else 900,
+        height=mapview.map_height(ctx.present),
         wide=ctx.present,
         edges=edges,
         title=mapview.title(label, perspective, year, years),
-        dark=layout.is_dark(),
         unit=f"{cur} per million people" if metric == "value_per_m" else None,
     )
+    fig = figures.choropleth(per_country, column, label, cur, extra, dark=layout.is_dark(), **spec)
     layout.show_chart(
-        fig, "map_chart", "atlas-map", alt=f"Map: {label} by country", on_select=lambda: mapview.focus_country(perspective)
+        fig,
+        "map_chart",
+        "atlas-map",
+        alt=f"Map: {label} by country",
+        on_select=lambda: mapview.focus_country(perspective),
+        light=lambda: figures.choropleth(per_country, column, label, cur, extra, dark=False, **spec),
     )
     mapview.mark_shown(year)
     mapview.after_chart()
@@ -91,40 +91,10 @@ with left:
 rows = mapview.up_to(ctx.filtered, year)
 per_country = mapview.per_country(rows, perspective)
 with right:
-    st.markdown(f"**{label}, by country**")
-    ranked = mapview.ranking(per_country, column, label, cur)
-    tables.show(
-        ranked,
-        "map_table",
-        cur,
-        "The map's figures per country",
-        columns=["name", "iso2", column],
-        height=600,
-        widths={"name": 120, "iso2": 44},
-    )
-st.caption(
-    figures.UN_DISCLAIMER + " Grey: no fines in this selection. Classes are on a log scale so small countries show beside "
-    "Ireland; Malta, Luxembourg, Cyprus and Liechtenstein are drawn as dots."
-)
-if perspective == "authority":
-    st.caption("Click a country to filter every page to its authority; clear it in the sidebar.")
-if metric in mapview.PER_CAPITA:
-    st.caption(population.source_note(population.load()) + ". Source of each figure: data/population.csv.")
-with st.expander("All the map's figures per country", icon=":material/table:"):
-    cols = ["name", "iso2", "fines", "imposed", "standing", "median", "payment_known", "collection_rate"]
-    tables.show(per_country, "map_table_all", cur, "Every figure per country", columns=[*cols, "fines_per_m", "value_per_m"])
+    mapview.ranking_table(per_country, column, label, cur)
+mapview.notes(perspective, metric)
+mapview.all_figures(per_country, cur)
 if show_flows:
-    flow_rows = metrics.flows(rows)
-    with st.expander(f"Cross-border flows: {len(flow_rows)}", icon=":material/trending_flat:"):
-        st.dataframe(
-            flow_rows.assign(
-                origin=flow_rows["origin"].map(figures.countries.name),
-                destination=flow_rows["destination"].map(figures.countries.name),
-            ),
-            hide_index=True,
-            key="flows_table",
-            column_config={"value": st.column_config.NumberColumn(f"Amount ({cur})", format="%,.0f")},
-            alt="Cross-border flows: company home country to fining country",
-        )
+    mapview.flows_table(metrics.flows(rows), cur)
 layout.sources_panel(metrics.money_rows(rows), ctx, "map")
 layout.download_buttons(metrics.money_rows(rows), ctx, "map", "enforcement-atlas-map")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import figures, layout, metrics, tables
+from components import figures, layout, metrics, sentences, tables
 from components import params as P
 
 ctx = layout.setup_page("Collection")
@@ -27,12 +27,7 @@ with tiles:
         note=f"payment known for {head.payment_known} of {head.fines} fines",
         help="Known collected ÷ standing, over the fines whose payment is known. Unknown is not zero.",
     )
-status_counts = money["payment_status"].value_counts()
-st.caption(
-    "Payment status in this selection: "
-    + ", ".join(f"{figures.STATUS_LABELS.get(k, k)} {v}" for k, v in status_counts.items())
-    + ". The rate covers paid, partly paid (where the sum is known) and unpaid fines only."
-)
+st.caption(sentences.payment_statuses(money))
 
 by = (
     st.segmented_control(
@@ -47,15 +42,7 @@ by = (
     )
     or "authority"
 )
-table = metrics.collection_by(rows, by)
-table["coverage"] = table.apply(lambda r: f"payment known for {int(r.payment_known)} of {int(r.fines)}", axis=1)
-table["group"] = table["group"].astype(str)
-if by == "authority":
-    table["label"] = table["group"].map(figures.short_authority) + " (" + table["country"] + ")"
-else:
-    table["label"] = table["group"]
-if by == "year":
-    table = table.sort_values("group")
+table = tables.collection_frame(rows, by)
 fig = figures.grouped_bars(
     table,
     "label",
@@ -68,28 +55,7 @@ fig = figures.grouped_bars(
     horizontal=by != "year",
 )
 layout.show_chart(fig, "collection_chart", "atlas-collection", alt=f"Imposed, standing and collected by {by}")
-tables.show(
-    table,
-    "collection_table",
-    cur,
-    "Collection table",
-    columns=[
-        "group",
-        *(["country"] if by == "authority" else []),
-        "fines",
-        "payment_known",
-        "imposed",
-        "standing",
-        "collected",
-        "collection_rate",
-        "coverage",
-    ],
-    column_config={
-        "group": st.column_config.TextColumn(by.capitalize(), width="medium", pinned=True),
-        "country": st.column_config.TextColumn("Country", width="small"),
-        "coverage": st.column_config.TextColumn("Coverage", width="medium"),
-    },
-)
+tables.show_collection(table, by, cur)
 
 st.subheader("What authorities and journalists published")
 st.caption(
@@ -103,45 +69,6 @@ fig = figures.published_rates(
     ctx.source_line(f"Published figures: {sources}" if sources else ""),
 )
 layout.show_chart(fig, "published_chart", "atlas-published-collection", alt="Published collection rates beside the data")
-if len(published):
-    published["source_url"] = published["source_url"].map(layout.safe_url)
-    tables.show(
-        published.assign(source_link=published["source_url"]),
-        "published_table",
-        cur,
-        "Published collection figures beside the dataset",
-        columns=[
-            "authority",
-            "period",
-            "what",
-            "published_imposed",
-            "published_collected",
-            "currency",
-            "published_rate",
-            "data_fines",
-            "data_payment_known",
-            "data_imposed_x",
-            "data_collected_x",
-            "data_rate",
-            "source",
-            "source_link",
-            "as_of",
-        ],
-        column_config={
-            "period": st.column_config.TextColumn("Period"),
-            "what": st.column_config.TextColumn("Figure", width="medium"),
-            "published_imposed": st.column_config.NumberColumn("Published: imposed", format="%,.0f"),
-            "published_collected": st.column_config.NumberColumn("Published: collected", format="%,.0f"),
-            "published_rate": st.column_config.NumberColumn("Published rate", format="percent"),
-            "data_fines": st.column_config.NumberColumn("Fines in our data"),
-            "data_payment_known": st.column_config.NumberColumn("…payment known"),
-            "data_imposed_x": st.column_config.NumberColumn(f"Our data: imposed ({cur})", format="%,.0f"),
-            "data_collected_x": st.column_config.NumberColumn(f"Our data: known collected ({cur})", format="%,.0f"),
-            "data_rate": st.column_config.NumberColumn("Our data: rate (known)", format="percent"),
-            "source": st.column_config.TextColumn("Reported by"),
-            "source_link": st.column_config.LinkColumn("Source", display_text=tables.HOST_DISPLAY),
-            "as_of": st.column_config.DateColumn("As of", format="YYYY-MM-DD"),
-        },
-    )
+tables.show_published(published, cur)
 layout.sources_panel(money, ctx, "collection")
 layout.download_buttons(money, ctx, "collection", "enforcement-atlas-collection")

@@ -71,14 +71,7 @@ with right:
     )
     layout.show_chart(fig, "appeals_sankey", "atlas-appeal-flow", alt="Flow from decision to appeal outcome")
 
-by_country = (
-    money.assign(removed=money["court_removed_x"])
-    .groupby("country", observed=True)
-    .agg(imposed=("imposed_x", "sum"), standing=("standing_x", "sum"), removed=("removed", "sum"), fines=("fine_id", "count"))
-    .reset_index()
-)
-by_country = by_country[by_country["removed"] > 0].sort_values("removed", ascending=False)
-by_country["name"] = by_country["country"].map(countries.name)
+by_country = metrics.removed_by_country(money).assign(name=lambda f: f["country"].map(countries.name))
 fig = figures.hbar(
     by_country,
     "name",

@@ -22,7 +22,7 @@ search = st.text_input(
     max_chars=200,
     help="Rows that contain every word, in the company, authority, country, articles, violation or notes.",
 )
-rows = tables.fines_frame(ctx.filtered)
+rows = tables.fines_frame(ctx.filtered, layout.view_query())
 shown = tables.search_rows(rows, search or "")
 known = int(shown["payment_status"].isin(("paid", "partly_paid", "unpaid")).sum())
 st.caption(

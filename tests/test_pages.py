@@ -11,6 +11,7 @@ import zipfile
 from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import currency_converter
 import pandas as pd
@@ -205,3 +206,15 @@ def test_timeline_draws_as_many_lanes_as_it_promises():
     labels = {y for t in spec["data"] for y in (t.get("y") or [])}
     assert f"Lifecycle of the {len(labels)} largest" in spec["layout"]["title"]["text"]
     assert len(labels) == 20
+
+
+def test_fines_profile_links_keep_the_filters():
+    """A profile link on the Fines page opens the company with the same filters and currency."""
+    at = run("pages/7_Fines.py", cur="USD", country="Ireland (IE)", search="meta")
+    table = next(d.value for d in at.dataframe if "profile" in d.value.columns)
+    links = table["profile"].dropna().tolist()
+    assert links, "no profile links"
+    for link in links:
+        q = parse_qs(urlsplit(link).query)
+        assert q["cur"] == ["USD"] and q["country"] == ["Ireland (IE)"], link
+        assert q["company"] and "search" not in q, link  # the Fines page's own search stays behind

@@ -46,3 +46,35 @@ def test_embed_mode_has_no_toolbar(page, base_url):
     expect(page.locator('[data-testid="stMainMenu"]')).to_have_count(0)
     expect(page.locator('[data-testid="stMain"]').get_by_text("Fines", exact=True).first).to_be_visible()
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
+
+
+def test_presentation_mode_scales_tables_captions_and_source_lines(browser, base_url):
+    """At 1920x1080 with ?present=1: captions and tables grow with the charts, and nothing overflows."""
+    from ._support import new_page
+
+    context, page = new_page(browser, viewport={"width": 1920, "height": 1080})
+    try:
+        page.goto(base_url + "/Fines?present=1")
+        wait_for_app(page)
+        expect(page.get_by_role("heading", name="Fines")).to_be_visible()
+        expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+        shot(page, "present-fines-1920")
+        sizes = page.evaluate(
+            """() => ({
+              caption: parseFloat(getComputedStyle(document.querySelector('[data-testid=stMain] [data-testid=stCaptionContainer]')).fontSize),
+              zoom: parseFloat(getComputedStyle(document.querySelector('[data-testid=stElementContainer]:has([data-testid=stDataFrame])')).zoom),
+              overflow: document.querySelector('[data-testid=stMain]').scrollWidth - document.querySelector('[data-testid=stMain]').clientWidth,
+            })"""
+        )
+        assert sizes["caption"] >= 18, sizes
+        assert sizes["zoom"] >= 1.3, sizes
+        assert sizes["overflow"] <= 0, f"the zoomed table is wider than the page: {sizes}"
+
+        page.goto(base_url + "/Timeline?present=1")
+        wait_for_app(page)
+        wait_for_charts(page)
+        source = page.locator(".js-plotly-plot .annotation-text").filter(has_text="Source:").first
+        size = float(source.evaluate("e => getComputedStyle(e).fontSize").replace("px", ""))
+        assert size >= 15, f"the source line under the chart is {size}px in presentation mode"
+    finally:
+        context.close()
