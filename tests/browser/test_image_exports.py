@@ -32,8 +32,8 @@ def test_dark_theme_exports_a_light_image_with_filters_by_keyboard(browser, base
     try:
         page.goto(base_url + "/Timeline?img=SVG&country=" + quote_plus("Ireland (IE)"))
         wait_for_app(page)
-        expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)  # the totals and the lifecycles
-        wait_for_charts(page)
+        wait_for_charts(page, minimum=2)  # the totals and the lifecycles, drawn
+        expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
         charts = 2
         buttons = page.get_by_role("button", name=re.compile(r"^Download image \(SVG, light\)"))
         expect(buttons).to_have_count(charts)  # one keyboard path per chart
