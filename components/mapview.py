@@ -36,6 +36,7 @@ _LAST_STEP = "map_last_step"
 _RERUN_PAGE = "map_rerun_page"
 _FINISHED = "map_play_finished"
 _SHOWN = "map_year_shown"
+_RESEND_URL = "map_resend_url"
 
 
 def per_country(rows: pd.DataFrame, perspective: str) -> pd.DataFrame:
@@ -56,13 +57,23 @@ def _play(first: str) -> None:
 
 def _pause() -> None:
     """Stop on the year last drawn. A tick may already have moved the slider (and the URL) on
-    when the click interrupted it before the map was drawn; setting the year again here makes
-    Streamlit write it back to the URL, so the link, the slider and the map agree."""
+    when the click interrupted it before the map was drawn, so the year goes back to the one shown.
+
+    Streamlit writes a bound value to the URL only when it differs from the query string the
+    browser sent with the click; that string can predate the interrupted tick's URL message,
+    which the browser applies afterwards. So the run after a pause sends the whole query string
+    again (`_resend_url`), and the link, the slider and the map name the same year."""
     st.session_state[_PLAYING] = False
     shown = st.session_state.get(_SHOWN)
     if shown is not None:
         st.session_state[P.MAP_YEAR] = shown
+    st.session_state[_RESEND_URL] = True
     st.session_state[_RERUN_PAGE] = True
+
+
+def _resend_url() -> None:
+    if st.session_state.pop(_RESEND_URL, False):
+        st.query_params.update()  # no change: sends the backend's query string, year included
 
 
 def mark_shown(year: str) -> None:
@@ -124,6 +135,7 @@ def year_control(years: list[int]) -> str:
             on_change=_rerun_page,
             width="stretch",
         )
+    _resend_url()
     return year or ALL
 
 
