@@ -19,6 +19,9 @@ if str(REPO) not in sys.path:  # the pure modules (params, countries) name what 
 
 APP_TIMEOUT_MS = 60_000
 UI_TIMEOUT_MS = 30_000
+#: playwright's own 5 s default for an `expect` is short when a second pytest worker shares the
+#: two cores (pyproject: -n 2): a rerun that takes 1 s on a quiet machine can take 5 s then.
+EXPECT_TIMEOUT_MS = 15_000
 
 #: Streamlit's frontend probes `<page>/_stcore/host-config` and `<page>/_stcore/health` on a
 #: deep link before it finds the server root; those 404s are Streamlit's, not the app's.
@@ -152,6 +155,7 @@ def expect(*args, **kwargs):
     """playwright's expect, imported late so the folder collects without playwright."""
     from playwright.sync_api import expect as playwright_expect
 
+    playwright_expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     return playwright_expect(*args, **kwargs)
 
 
