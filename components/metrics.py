@@ -215,12 +215,22 @@ def search(frame: pd.DataFrame, text: str, columns: tuple[str, ...]) -> pd.DataF
     words = [w for w in text.lower().split() if w]
     if not words:
         return frame
-    cols = [c for c in columns if c in frame]
-    haystack = frame[cols].astype("string").fillna("").agg(" ".join, axis=1).str.lower()
-    mask = pd.Series(True, index=frame.index)
+    return frame[search_mask({c: frame[c] for c in columns if c in frame}, words)]
+
+
+def search_mask(columns: dict[str, pd.Series], words: list[str]) -> pd.Series:
+    """True where every one of `words` (lower case) appears in one of `columns`' texts.
+
+    The columns are joined with vectorised string concatenation (a row-wise `agg` took seconds on
+    a 500,000-row upload)."""
+    texts = [s.astype("string").fillna("").str.lower() for s in columns.values()]
+    if not texts:
+        return pd.Series(False, index=pd.RangeIndex(0))
+    haystack = texts[0].str.cat(texts[1:], sep=" ") if len(texts) > 1 else texts[0]
+    mask = pd.Series(True, index=haystack.index)
     for word in words:
         mask &= haystack.str.contains(word, regex=False)
-    return frame[mask]
+    return mask
 
 
 def money_rows(frame: pd.DataFrame) -> pd.DataFrame:

@@ -65,6 +65,17 @@ def filter_summary(flt: metrics.Filters, first: dt.date | None = None, last: dt.
     return ("Filters: " + "; ".join(parts)) if parts else "All fines in the data"
 
 
+def fines_table_count(listed: int, matched: int, selection: int) -> str:
+    """The Fines table's count; says so when the table lists only the largest of the matching rows."""
+    text = f"Showing {plural(matched, 'decision')} of {selection:,} in the selection"
+    if listed < matched:
+        text += (
+            f"; the table lists the {listed:,} largest (a click on a header sorts those), "
+            f"search or filter to narrow, the downloads have all {matched:,}"
+        )
+    return text
+
+
 def payment_known(known: int, total: int) -> str:
     return f"payment known for {known:,} of {plural(total, 'fine')}"
 

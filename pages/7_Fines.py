@@ -22,12 +22,13 @@ search = st.text_input(
     max_chars=200,
     help="Rows that contain every word, in the company, authority, country, articles, violation or notes.",
 )
-rows = tables.fines_frame(ctx.filtered, layout.view_query())
-shown = tables.search_rows(rows, search or "")
-known = int(shown["payment_status"].isin(("paid", "partly_paid", "unpaid")).sum())
+view = layout.view_query()
+matched = tables.search_rows(ctx.filtered, search or "")
+shown = tables.fines_frame(tables.largest_first(matched, tables.FINES_TABLE_ROWS), view)
+known = int(matched["payment_status"].isin(("paid", "partly_paid", "unpaid")).sum())
 st.caption(
-    f"Showing {sentences.plural(len(shown), 'decision')} of {len(rows):,} in the selection; "
-    f"{sentences.payment_known(known, len(shown))}. {layout.md_text(layout.filter_line())}."
+    f"{sentences.fines_table_count(len(shown), len(matched), len(ctx.filtered))}; "
+    f"{sentences.payment_known(known, len(matched))}. {layout.md_text(layout.filter_line())}."
 )
 if not len(shown):
     layout.empty_state("No decisions match this search.")
@@ -42,17 +43,17 @@ tables.show(
     widths=tables.FINES_WIDTHS,
     height=min(36 * (len(shown) + 1) + 3, 720),
 )
-export = tables.fines_export(shown, cur)
 as_of = f"{ctx.as_of:%Y-%m-%d}" if ctx.as_of is not None else "unknown"
 header = [
-    f"{layout.APP_NAME}: {len(export)} decision(s) as shown on the Fines page; {ctx.money.label}; data as of {as_of}",
+    f"{layout.APP_NAME}: {len(matched)} decision(s) as on the Fines page; {ctx.money.label}; data as of {as_of}",
     layout.filter_line() + (f"; search: {search}" if search else ""),
     f"Data: {ctx.data_label}",
     exports.LICENCE,
 ]
 st.download_button(
     "Download this table (CSV)",
-    lambda: exports.to_csv_bytes(export, header),
+    # built on click, every matching row (the table may list only the largest)
+    lambda: exports.to_csv_bytes(tables.fines_export(tables.fines_frame(matched, view), cur), header),
     file_name="enforcement-atlas-fines-table.csv",
     mime="text/csv",
     key="dl_fines_table",
@@ -60,4 +61,4 @@ st.download_button(
     on_click="ignore",
     help="The rows and columns shown, in this order before any sorting by a header; formulas neutralised.",
 )
-layout.download_buttons(shown, ctx, "fines", "enforcement-atlas-fines-all-columns")
+layout.download_buttons(matched, ctx, "fines", "enforcement-atlas-fines-all-columns")

@@ -218,3 +218,37 @@ def test_fines_profile_links_keep_the_filters():
         q = parse_qs(urlsplit(link).query)
         assert q["cur"] == ["USD"] and q["country"] == ["Ireland (IE)"], link
         assert q["company"] and "search" not in q, link  # the Fines page's own search stays behind
+
+
+def test_fines_table_lists_the_largest_and_says_so(monkeypatch):
+    """Past FINES_TABLE_ROWS the table lists the largest matching rows, the caption says how many
+    match and that the downloads have them all; the order is the one the whole table would have."""
+    from components import data, metrics, tables
+
+    prepared = metrics.prepare(data.load_bundle().fines, metrics.Money())
+    selection = metrics.apply_filters(prepared, metrics.Filters())
+    whole = tables.fines_frame(selection)
+    monkeypatch.setattr(tables, "FINES_TABLE_ROWS", 40)
+    at = run("pages/7_Fines.py")
+    table = next(d.value for d in at.dataframe if "profile" in d.value.columns)
+    assert len(table) == 40
+    assert table["controller"].tolist() == whole["controller"].head(40).tolist()
+    caption = " ".join(c.value for c in at.caption)
+    assert f"Showing {len(selection):,} decisions of {len(selection):,}" in caption
+    assert "the table lists the 40 largest" in caption and f"the downloads have all {len(selection):,}" in caption
+
+
+def test_largest_first_and_search_agree_with_the_whole_table():
+    """The Fines page orders and searches the selection before it formats the listed rows: the same
+    rows in the same order as formatting every row first (the order the table had before)."""
+    from components import data, metrics, tables
+
+    prepared = metrics.prepare(data.load_bundle().fines, metrics.Money("USD"))
+    selection = metrics.apply_filters(prepared, metrics.Filters())
+    whole = tables.fines_frame(selection)
+    assert tables.largest_first(selection)["fine_id"].tolist() == whole["fine_id"].tolist()
+    for text in ("clearview", "ireland", "cookies 2022", "legal basis", "32", "no such words here"):
+        raw = tables.search_rows(selection, text)
+        shown = tables.search_rows(whole, text)
+        assert sorted(raw["fine_id"]) == sorted(shown["fine_id"]), text
+    assert len(tables.search_rows(selection, "ireland")) > 0
