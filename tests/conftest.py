@@ -113,7 +113,6 @@ def silent_port():
         yield port
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Two workers (pyproject: -n 2 --dist loadgroup): every browser test on one of them, in order, and each
     other module whole on one worker. Each worker starts its own app server and browser; two browser
