@@ -111,13 +111,3 @@ def silent_server():
 def silent_port():
     with silent_server() as port:
         yield port
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Two workers (pyproject: -n 2 --dist loadgroup): every browser test on one of them, in order, and each
-    other module whole on one worker. Each worker starts its own app server and browser; two browser
-    workers on two cores made the tests' waits race, and a module's session fixtures (PostgreSQL) start once."""
-    for item in items:
-        path = Path(str(item.path))
-        group = "browser" if path.parent.name == "browser" else path.stem
-        item.add_marker(pytest.mark.xdist_group(name=group))
