@@ -981,8 +981,9 @@ def test_live_rates_hanging_source_falls_back_within_the_deadline(silent_server,
     warnings = [shown(w.value) for w in at.warning]
     assert any("using the embedded ECB rates" in w for w in warnings), warnings
     assert silent_server.accepted, "forex-python never reached the silent server"
-    # the live source costs at most its 3 s deadline (+0.5 s slack) on top of the page's own run
-    assert elapsed - baseline < 3.5, f"the page took {elapsed:.1f} s, {baseline:.1f} s without a live call"
+    # The silent server never answers: without the 3 s deadline the page would wait until AppTest's
+    # timeout. A bound, not a timing figure (rule 5): generous for a loaded machine, far below a hang.
+    assert elapsed - baseline < 12, f"the page took {elapsed:.1f} s, {baseline:.1f} s without a live call"
 
 
 def test_live_rates_unreachable_source_falls_back(fresh_live_cache, monkeypatch):

@@ -1,4 +1,5 @@
-"""Accessibility in a real browser: axe-core's WCAG 2.1 A/AA rules on every page, a phone's
+"""Accessibility in a real browser: axe-core's WCAG 2.1 A/AA rules in the dark theme (every page's
+light-theme run is in test_pages, on the load that checks its charts), a phone's
 390 px width without horizontal scrolling, and the keyboard (skip link, a visible focus ring
 unlike the current page's highlight, dates that apply on Enter and Tab, the map's year control).
 
@@ -10,34 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from ._support import REPO, expect, new_page, query, shot, wait_for_app, wait_for_charts
-from .test_pages import PAGES as CHART_PAGES
+from ._support import expect, new_page, query, shot, wait_for_app, wait_for_charts
+from .test_pages import PAGES
+from .test_pages import axe_violations as _axe_violations
+from .test_pages import describe_violations as _describe
 
-#: Every page: the chart pages of test_pages, and the Fines table (its charts are optional)
-PAGES = CHART_PAGES + ([("/Fines", "Fines", 0)] if (REPO / "pages" / "7_Fines.py").exists() else [])
-
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 390, "height": 844}
 MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
-
-
-def _axe_violations(page) -> list[dict]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
-    return results.response["violations"]
-
-
-def _describe(violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"{v['id']} ({v['impact']}): {len(v['nodes'])} node(s): {v['help']}")
-        for node in v["nodes"][:5]:
-            lines.append(f"    {node['html'][:160]}")
-            for check in node.get("any", [])[:1]:
-                lines.append(f"      {check['message'][:200]}")
-    return "\n".join(lines)
 
 
 def _loaded(page, url: str, title: str | None, min_charts: int) -> None:
@@ -47,15 +28,6 @@ def _loaded(page, url: str, title: str | None, min_charts: int) -> None:
         expect(page.locator(MAIN).get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=60_000)
     if min_charts:
         wait_for_charts(page, min_charts)
-
-
-@pytest.mark.parametrize(("path", "title", "min_charts"), PAGES, ids=[p for p, _, _ in PAGES])
-def test_axe_finds_no_wcag21_aa_violations(page, base_url, path, title, min_charts, capsys):
-    _loaded(page, base_url + path, title, min_charts)
-    violations = _axe_violations(page)
-    with capsys.disabled():
-        print(f"\naxe WCAG 2.1 A/AA {path}: {sum(len(v['nodes']) for v in violations)} violating node(s)")
-    assert violations == [], f"{path}:\n{_describe(violations)}"
 
 
 def test_axe_dark_theme_overview(browser, base_url):

@@ -152,10 +152,7 @@ def _companies_show_payloads_as_text(page, baseline: set[str]) -> None:
     _check_page(page, "Companies profile (markdown image)", baseline)
 
 
-def test_hostile_upload_runs_nothing_on_any_page(page, base_url):
-    _tour(page, base_url, "hostile.csv")
-
-
-def test_hostile_file_name_runs_nothing_on_any_page(page, base_url):
-    """The same, with a file name that is markdown and HTML (shown in the Overview's 'Showing …' caption)."""
+def test_hostile_upload_and_file_name_run_nothing_on_any_page(page, base_url):
+    """The hostile file under a name that is markdown and HTML too (shown in the Overview's 'Showing …'
+    caption): one tour checks both (a tour of every page is the costly part of this test)."""
     _tour(page, base_url, HOSTILE_NAME)

@@ -1,4 +1,10 @@
-"""Every page loads in a real browser and its plotly charts actually draw; the map covers every country with data."""
+"""Every page loads in a real browser, its plotly charts actually draw and axe-core finds no WCAG 2.1
+A/AA violation on it (one load per page for both: a page load is most of a browser test's time); the
+map covers every country with data.
+
+axe-core is the copy bundled in the PyPI package axe-playwright-python (pinned in
+requirements-dev.txt); nothing is fetched.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,9 @@ PAGES = [
 ]
 if any(REPO.glob("pages/*_Data.py")):
     PAGES.append(("/Data", "Data", 0))  # the upload page: charts only after an upload
+if (REPO / "pages" / "7_Fines.py").exists():
+    PAGES.append(("/Fines", "Fines", 0))  # the table page: its charts are optional
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 #: What a drawn trace leaves in the SVG, per plotly trace type.
 DRAWN_MARKS = {
@@ -40,7 +49,7 @@ def _expected_iso3() -> set[str]:
 
 
 @pytest.mark.parametrize(("path", "title", "min_charts"), PAGES, ids=[p for p, _, _ in PAGES])
-def test_page_loads_and_draws_its_charts(page, base_url, path, title, min_charts):
+def test_page_loads_draws_its_charts_and_passes_axe(page, base_url, path, title, min_charts, capsys):
     page.goto(base_url + path)
     wait_for_app(page, title)
     count = wait_for_charts(page, min_charts)
@@ -62,6 +71,29 @@ def test_page_loads_and_draws_its_charts(page, base_url, path, title, min_charts
     assert log.page_errors == [], f"{path}: uncaught page errors {log.page_errors}"
     assert log.app_console_errors() == [], f"{path}: console errors {log.app_console_errors()}"
     assert log.dialogs == [], f"{path}: a dialog opened (script ran from data?): {log.dialogs}"
+
+    violations = axe_violations(page)
+    with capsys.disabled():
+        print(f"\naxe WCAG 2.1 A/AA {path}: {sum(len(v['nodes']) for v in violations)} violating node(s)")
+    assert violations == [], f"{path}:\n{describe_violations(violations)}"
+
+
+def axe_violations(page) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
+    return results.response["violations"]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {len(v['nodes'])} node(s): {v['help']}")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {node['html'][:160]}")
+            for check in node.get("any", [])[:1]:
+                lines.append(f"      {check['message'][:200]}")
+    return "\n".join(lines)
 
 
 def test_map_draws_every_country_with_data(page, base_url):
