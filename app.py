@@ -104,5 +104,5 @@ fig = figures.timeline_figure(
 )
 layout.show_chart(fig, "overview_timeline", "atlas-timeline", alt="Fines per year and cumulative total")
 charts.numbers(per_year.assign(period=per_year["period"].dt.strftime("%Y")), "overview_numbers", cur)
-layout.sources_panel(metrics.money_rows(rows).sort_values("value_x", ascending=False), ctx, "overview")
+layout.sources_panel(metrics.money_rows(rows), ctx, "overview", largest_first=True)
 layout.download_buttons(metrics.money_rows(rows), ctx, "overview", "enforcement-atlas-fines")

@@ -172,3 +172,30 @@ def test_close_headers_are_suggested_in_the_mapping_form_but_never_applied(tmp_p
     at.run()
     assert not at.exception
     assert metric(at, "Accepted") == "2"
+
+
+def test_an_uploads_selection_follows_every_filter_change(raw_fines):
+    """The selection of an upload is kept per session for the current filters (layout._filtered):
+    the same filters on a rerun reuse it, a changed filter (and a changed data view) recomputes it."""
+    path = FIXTURES / "cms_tracker.csv"
+    at = upload(data_page(), path)
+    accepted = at.session_state["uploaded_fines"]
+    at.switch_page("app.py")
+    at.run()
+    at.segmented_control(key="data").set_value("mine")
+    at.run()
+    money = accepted[accepted["decision_type"].isin(MONEY_TYPES)]
+    assert metric(at, "Fines") == f"{len(money):,}"
+    first = at.session_state["_filtered_cache"][2]
+    at.run()
+    assert at.session_state["_filtered_cache"][2] is first, "the same filters recomputed the selection"
+    country = money["country"].value_counts().index[0]
+    at.multiselect(key="country").set_value([country])
+    at.run()
+    assert metric(at, "Fines") == f"{int((money['country'] == country).sum()):,}"
+    at.multiselect(key="country").set_value([])
+    at.run()
+    assert metric(at, "Fines") == f"{len(money):,}"
+    at.segmented_control(key="data").set_value("bundled")
+    at.run()
+    assert metric(at, "Fines") == f"{int(raw_fines['decision_type'].isin(MONEY_TYPES).sum()):,}"
