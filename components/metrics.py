@@ -668,6 +668,7 @@ def coverage(fines: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@memo.on_frame
 def removed_by_country(money: pd.DataFrame) -> pd.DataFrame:
     """Per fining country with money removed by courts: imposed, standing, removed and the number of fines, most removed first."""
     per = (
