@@ -55,15 +55,15 @@ PAGE_BUDGET_S = 25.0
 MIN_RUNS = 5
 
 
-def _held_mb(value, seen: set[int]) -> float:
+def _held_mb(value, seen: set) -> float:
     """MB of the frames, arrays and bytes reachable from one session-state value, each object counted once."""
     if id(value) in seen:
         return 0.0
     seen.add(id(value))
     if isinstance(value, pd.DataFrame):
-        # columns that share memory with a frame already counted (a merged view's bundled part) count again:
-        # deep memory_usage cannot tell, so the figure errs on the high side
-        return float(value.memory_usage(deep=True).sum()) / 2**20
+        # each column's buffers counted once across the session: a prepared copy or a merged view
+        # that shares a column with the import result (pandas 3 copies on write) holds it once
+        return sum(_column_bytes(value[c], seen) for c in value.columns) / 2**20
     if isinstance(value, (bytes, bytearray)):
         return len(value) / 2**20
     if isinstance(value, dict):
@@ -73,6 +73,36 @@ def _held_mb(value, seen: set[int]) -> float:
     if hasattr(value, "__dataclass_fields__"):
         return sum(_held_mb(getattr(value, f), seen) for f in value.__dataclass_fields__)
     return 0.0
+
+
+def _column_bytes(column: pd.Series, seen: set) -> float:
+    """Bytes of one column's buffers not seen before (Arrow buffers and numpy memory by address;
+    Python objects by deep size, never shared)."""
+    import numpy as np
+
+    values = column.array
+    arrow = getattr(values, "_pa_array", None)
+    if arrow is not None:
+        total = 0
+        for chunk in getattr(arrow, "chunks", [arrow]):
+            for buf in chunk.buffers():
+                if buf is not None and ("buf", buf.address) not in seen:
+                    seen.add(("buf", buf.address))
+                    total += buf.size
+        return float(total)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return float(column.memory_usage(deep=True, index=False))
+    data = np.asarray(values) if column.dtype != object else None
+    if data is not None and data.dtype != object:
+        base = data
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        key = ("np", base.__array_interface__["data"][0])
+        if key in seen:
+            return 0.0
+        seen.add(key)
+        return float(base.nbytes)
+    return float(column.memory_usage(deep=True, index=False))
 
 
 def _frame_mb(value) -> float:
@@ -96,7 +126,7 @@ def session_memory(stored: dict, currencies: tuple[str, ...]) -> tuple[float, di
         at.run()
     at.switch_page("pages/6_Data.py")
     at.run()
-    seen: set[int] = set()
+    seen: set = set()
     per_key = {}
     for key in list(at.session_state.keys()):
         mb = _held_mb(at.session_state[key], seen)
