@@ -192,7 +192,19 @@ def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
         mask &= cites_any(frame["articles"], flt.articles)
     if flt.violations and "violation" in frame:
         mask &= frame["violation"].isin(flt.violations)
-    return frame if bool(mask.all()) else frame[mask]
+    return _selected(frame, mask.to_numpy())
+
+
+def _selected(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """`frame[keep]`, as a slice (no copy: pandas 3 slices share their buffers) when the kept rows
+    are one run, as they are for the default filters on a merged view (uploads.merge puts the
+    rows of the default decision types first)."""
+    if keep.all():
+        return frame
+    where = np.flatnonzero(keep)
+    if len(where) and where[-1] - where[0] + 1 == len(where):
+        return frame.iloc[where[0] : where[-1] + 1]
+    return frame[keep]
 
 
 _ARTICLE_NUMBER = re.compile(r"^\s*(\d{1,2})")

@@ -212,3 +212,25 @@ def test_conversion_to_display_currency(sample):
 )
 def test_typed_dates(text, end, expected):
     assert metrics.parse_date_text(text, end=end) == expected
+
+
+def test_the_default_selection_of_a_merged_view_is_a_slice_with_the_same_rows():
+    """uploads.merge puts the money decisions first, so the default filters select one run of rows:
+    a slice that shares the merged view's memory, holding exactly the rows a boolean mask keeps."""
+    import numpy as np
+
+    from components import data, metrics, uploads
+
+    bundled = data.load_bundle().fines
+    upload = bundled[bundled["decision_type"].isin(metrics.DEFAULT_TYPES)].head(50).copy()
+    upload["controller"] = upload["controller"] + " (uploaded copy)"  # not duplicates of the bundled rows
+    merged = metrics.prepare(uploads.merge(bundled, upload), metrics.Money())
+    selected = metrics.apply_filters(merged, metrics.Filters())
+    expected = merged[merged["decision_type"].isin(metrics.DEFAULT_TYPES)]
+    assert len(selected) == len(expected) < len(merged)
+    assert selected["fine_id"].tolist() == expected["fine_id"].tolist()
+    assert np.shares_memory(selected["imposed_x"].to_numpy(), merged["imposed_x"].to_numpy())
+    # rows that are not one run still come out right (a boolean selection)
+    some = metrics.apply_filters(merged, metrics.Filters(countries=("IE", "FR")))
+    assert set(some["country"]) == {"IE", "FR"}
+    assert len(some) == int((expected["country"].isin(["IE", "FR"])).sum())

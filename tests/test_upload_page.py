@@ -199,3 +199,14 @@ def test_an_uploads_selection_follows_every_filter_change(raw_fines):
     at.segmented_control(key="data").set_value("bundled")
     at.run()
     assert metric(at, "Fines") == f"{int(raw_fines['decision_type'].isin(MONEY_TYPES).sum()):,}"
+
+
+def test_the_session_keeps_the_file_compressed_and_gives_it_back_whole():
+    """The file stays in the session (to re-import it with another mapping), compressed."""
+    from components import uploads
+
+    path = FIXTURES / "cms_tracker.csv"
+    at = upload(data_page(), path)
+    kept = at.session_state["upload_bytes"]
+    assert len(kept) < len(path.read_bytes())
+    assert uploads.unpack(kept) == path.read_bytes()
