@@ -98,14 +98,19 @@ def test_unguessable_required_column_gets_a_mapping_form(tmp_path):
     assert metric(at, "Accepted") == "1"
 
 
-def test_use_my_upload_then_merged_on_the_overview(raw_fines):
-    path = FIXTURES / "cms_tracker.csv"
+def overview_of_my_upload(path: Path) -> tuple[AppTest, pd.DataFrame]:
+    """The Overview on "My upload" after `path` was uploaded on the Data page, and the accepted rows."""
     at = upload(data_page(), path)
     accepted = at.session_state["uploaded_fines"]
     at.switch_page("app.py")
     at.run()
     at.segmented_control(key="data").set_value("mine")
     at.run()
+    return at, accepted
+
+
+def test_use_my_upload_then_merged_on_the_overview(raw_fines):
+    at, accepted = overview_of_my_upload(FIXTURES / "cms_tracker.csv")
     assert not at.exception
     assert next(m.value for m in at.metric if m.label == "Fines") == f"{len(accepted):,}"
     at.segmented_control(key="data").set_value("merged")
@@ -177,13 +182,7 @@ def test_close_headers_are_suggested_in_the_mapping_form_but_never_applied(tmp_p
 def test_an_uploads_selection_follows_every_filter_change(raw_fines):
     """The selection of an upload is kept per session for the current filters (layout._filtered):
     the same filters on a rerun reuse it, a changed filter (and a changed data view) recomputes it."""
-    path = FIXTURES / "cms_tracker.csv"
-    at = upload(data_page(), path)
-    accepted = at.session_state["uploaded_fines"]
-    at.switch_page("app.py")
-    at.run()
-    at.segmented_control(key="data").set_value("mine")
-    at.run()
+    at, accepted = overview_of_my_upload(FIXTURES / "cms_tracker.csv")
     money = accepted[accepted["decision_type"].isin(MONEY_TYPES)]
     assert metric(at, "Fines") == f"{len(money):,}"
     first = at.session_state["_filtered_cache"][2]
