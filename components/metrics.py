@@ -84,9 +84,9 @@ def prepare(fines: pd.DataFrame, money: Money, live: fx.LiveRates | None = None)
     out["court_removed_x"] = (out["imposed_x"] - out["standing_x"] - out["early_payment_x"]).clip(lower=0)
     out["value_x"] = out["standing_x"] if money.amount_basis == "standing" else out["imposed_x"]
     out["year"] = out["decision_date"].dt.year
-    out["country_name"] = _map_unique(out["country"], countries.name)
+    out["country_name"] = map_unique(out["country"], countries.name)
     # EU or not by the group's headquarters: Meta's Irish subsidiary is a US group's decision
-    out["origin"] = _map_unique(home_country(out), lambda c: countries.region(c if isinstance(c, str) and c else None))
+    out["origin"] = map_unique(home_country(out), lambda c: countries.region(c if isinstance(c, str) and c else None))
     return out
 
 
@@ -119,7 +119,7 @@ def decided_label(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(day, index=frame.index, name=dates.name, dtype="str")
 
 
-def _map_unique(values: pd.Series, fn) -> pd.Series:
+def map_unique(values: pd.Series, fn) -> pd.Series:
     """fn applied once per distinct value (a country code), not once per row."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)

@@ -7,9 +7,8 @@ read "unknown" (the grid's placeholder), never None, NaN or 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 from urllib.parse import quote, urlencode
 
 import numpy as np
@@ -236,12 +235,6 @@ def fines_frame(rows: pd.DataFrame, view: dict | None = None) -> pd.DataFrame:
 FINES_TABLE_ROWS: Final = 5_000
 
 
-def _by_value(series: pd.Series, label: Callable[[Any], Any]) -> pd.Series:
-    """`series.map(label)` computed once per distinct value (a country code repeats 500,000 times)."""
-    distinct = series.dropna().unique()
-    return series.map(dict(zip(distinct, (label(v) for v in distinct), strict=True)))
-
-
 def search_rows(frame: pd.DataFrame, text: str) -> pd.DataFrame:
     """The Fines table's search: rows containing every word of `text` in one of SEARCH_COLUMNS.
 
@@ -252,9 +245,9 @@ def search_rows(frame: pd.DataFrame, text: str) -> pd.DataFrame:
         return frame
     columns = {c: frame[c] for c in SEARCH_COLUMNS if c in frame}
     if "country_name" not in columns and "country" in frame:
-        columns["country_name"] = _by_value(frame["country"], countries.name)
+        columns["country_name"] = metrics.map_unique(frame["country"], countries.name)
     if "violation_label" not in columns and "violation" in frame:
-        columns["violation_label"] = _by_value(frame["violation"], lambda v: schema.VIOLATION_LABELS.get(v, v))
+        columns["violation_label"] = metrics.map_unique(frame["violation"], lambda v: schema.VIOLATION_LABELS.get(v, v))
     return frame[metrics.search_mask(columns, words).to_numpy()]
 
 
