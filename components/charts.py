@@ -30,7 +30,8 @@ _EMBED_SLOT = "atlas_embed"
 _EMBED_SLOT_DG = "_embed_slot"
 
 
-def _dark_theme() -> bool:
+def viewer_theme_is_dark() -> bool:
+    """What the viewer's browser uses now (st.context.theme); the figures read it once per page run."""
     theme = getattr(st.context, "theme", None)
     return bool(theme is not None and getattr(theme, "type", None) == "dark")
 
@@ -44,7 +45,7 @@ def begin_page(filter_summary: str) -> bool:
     """Before the page's first chart: its subtitle, the theme, the chart count; True in the one-chart embed view."""
     st.session_state[_FILTER_LINE] = filter_summary
     st.session_state[_CHART_COUNT] = 0
-    st.session_state[_DARK] = _dark_theme()
+    st.session_state[_DARK] = viewer_theme_is_dark()
     if embed_chart() is None:
         return False
     embed_view_start()

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, fx, metrics, sentences, sharing, sidebar, uploads
-from components.charts import begin_page, filter_line, is_dark, open_profile_on_click, show_chart
+from components.charts import begin_page, filter_line, is_dark, open_profile_on_click, show_chart, viewer_theme_is_dark
 from components.panels import (
     APP_NAME,
     coverage_panel,
@@ -67,6 +67,7 @@ __all__ = [
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.png"
 #: Focus ring and phone reflow rules that no theme setting covers; a static file, no data in it.
 A11Y_CSS = Path(__file__).resolve().parent.parent / "static" / "a11y.css"
+A11Y_DARK_CSS = A11Y_CSS.with_name("a11y-dark.css")
 SESSION_UPLOAD = uploads.UPLOADED_FINES  # session_state key: this session's accepted upload (never global)
 SESSION_UPLOAD_NAME = uploads.UPLOADED_NAME
 _PREP_CACHE = "_prepared_cache"
@@ -212,6 +213,8 @@ def setup_page(title: str) -> Context:
         initial_sidebar_state="collapsed" if present or embed_chart() is not None else "auto",
     )
     st.html(A11Y_CSS)  # a Path: Streamlit reads the file and sends it as one <style>, outside the page's layout
+    if viewer_theme_is_dark():
+        st.html(A11Y_DARK_CSS)  # text on the accent colour, which only the dark theme's accent needs
     try:
         bundle = load_bundle()
     except data.DataFileError as exc:
