@@ -748,6 +748,11 @@ def hbar(
     return fig
 
 
+def _period_hover(freq: str) -> str:
+    """The hover's period: a year bar reads "2023", not "2023-01" (which reads as January)."""
+    return "%{x|%Y}" if freq == "year" else "%{x|%b %Y}"
+
+
 @memo.figure
 def timeline_figure(
     per_period: pd.DataFrame,
@@ -762,6 +767,7 @@ def timeline_figure(
     if len(per_period) == 0:
         return empty_figure(title, "No fines in this selection.", source)
     label = "Per month" if freq == "month" else "Per year"
+    when = _period_hover(freq)
     if not cumulative_only:
         fig.add_trace(
             go.Bar(
@@ -770,7 +776,7 @@ def timeline_figure(
                 name=f"{label} ({currency})",
                 marker_color=OKABE_ITO[4],
                 customdata=np.stack([per_period["fines"], [fmt_money(v, currency) for v in per_period["value"]]], axis=1),
-                hovertemplate="%{x|%Y-%m}<br>%{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
+                hovertemplate=when + "<br>%{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
             )
         )
     fig.add_trace(
@@ -784,7 +790,7 @@ def timeline_figure(
             customdata=np.stack(
                 [per_period["cumulative_fines"], [fmt_money(v, currency) for v in per_period["cumulative"]]], axis=1
             ),
-            hovertemplate="%{x|%Y-%m}<br>Cumulative: %{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
+            hovertemplate=when + "<br>Cumulative: %{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
         )
     )
     fig.update_yaxes(title_text=f"{label} ({currency})" if not cumulative_only else f"Cumulative ({currency})")
@@ -824,7 +830,7 @@ def compare_lines(per_series: pd.DataFrame, freq: str, title: str, currency: str
                 mode="lines+markers",
                 line=dict(color=OKABE_ITO[i % len(OKABE_ITO)], width=3),
                 customdata=np.stack([grp["fines"], [fmt_money(v, currency) for v in grp["cumulative"]]], axis=1),
-                hovertemplate=f"<b>{safe_text(name)}</b><br>%{{x|%Y-%m}}: %{{customdata[1]}} cumulative"
+                hovertemplate=f"<b>{safe_text(name)}</b><br>{_period_hover(freq)}: %{{customdata[1]}} cumulative"
                 "<br>%{customdata[0]} fine(s) in the period<extra></extra>",
             )
         )

@@ -116,3 +116,20 @@ def test_figures_of_large_inputs_are_not_kept():
     fig = figures.hbar(frame, "company", "value", "Top", "Amount (EUR)", "source", currency="EUR", n=3)
     assert isinstance(fig, go.Figure) and len(fig.data[0].y) == 3
     assert not memo._figures
+
+
+def test_timeline_hover_names_the_period_at_its_own_grain():
+    """A year bar's hover reads "2023" (not "2023-01", which reads as January); a month's reads "Jan 2023"."""
+    per_period = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2022-01-01", "2023-01-01"]),
+            "value": [10.0, 20.0],
+            "fines": [1, 2],
+            "cumulative": [10.0, 30.0],
+            "cumulative_fines": [1, 3],
+        }
+    )
+    yearly = figures.timeline_figure.uncached(per_period, "year", "T", "EUR", "source")
+    monthly = figures.timeline_figure.uncached(per_period, "month", "T", "EUR", "source")
+    assert all(t.hovertemplate.startswith("%{x|%Y}<br>") for t in yearly.data)
+    assert all(t.hovertemplate.startswith("%{x|%b %Y}<br>") for t in monthly.data)
