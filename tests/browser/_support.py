@@ -83,6 +83,39 @@ def wait_for_charts(page, minimum: int = 1, timeout: int = APP_TIMEOUT_MS) -> in
     return page.locator(".js-plotly-plot").count()
 
 
+PHONE = {"width": 390, "height": 844}
+_MAIN = '[data-testid="stMain"]'
+
+
+def phone_layout_problems(page, resized: bool = False) -> list[str]:
+    """What is wrong with the page at a phone's width: sideways scrolling, controls cut off at the right
+    edge, charts narrower than the column. `resized`: the page was loaded wider and then narrowed;
+    the data grids' hover toolbars keep their old place until hovered, so they are not counted."""
+    problems = []
+    width = page.viewport_size["width"]
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    if scroll_width > width:
+        problems.append(f"the page scrolls sideways ({scroll_width} px wide)")
+    clipped = page.evaluate(
+        """([sel, resized]) => Array.from(document.querySelectorAll(sel + ' button, ' + sel + ' [data-testid=stMetric]'))
+             .filter(e => e.offsetParent !== null)
+             .filter(e => !(resized && e.closest('[data-testid=stElementToolbar]')))
+             .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth + 1; })
+             .map(e => (e.innerText || e.getAttribute('aria-label') || '').trim().slice(0, 40))""",
+        [_MAIN, resized],
+    )
+    if clipped:
+        problems.append(f"controls cut off at the right edge: {clipped}")
+    main_width = page.evaluate("(sel) => document.querySelector(sel + ' [data-testid=stMainBlockContainer]').clientWidth", _MAIN)
+    widths = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.getBoundingClientRect().width)"
+    )
+    narrow = [round(w) for w in widths if w < 0.8 * main_width]
+    if narrow:
+        problems.append(f"charts narrower than the column ({round(main_width)} px): {narrow}")
+    return problems
+
+
 def chart_data(page) -> list:
     return page.evaluate(CHART_DATA_JS)
 

@@ -1,5 +1,8 @@
 """Chart images: light even in the dark theme, with the filters and source, and reachable by keyboard.
 
+The dark-theme page is also where axe-core's WCAG 2.1 A/AA rules run in the dark theme (the light
+theme's run is on every page, in test_pages).
+
 Plotly's toolbar (modebar) is a row of links without href: no tab stop reaches it. Every chart
 therefore has its own download button under it (components/charts.py), rendered on the server in
 the light theme (components/imageexport.py); in the dark theme the camera, which would save the
@@ -12,6 +15,7 @@ import re
 from urllib.parse import quote_plus
 
 from ._support import expect, new_page, shot, wait_for_app, wait_for_charts
+from .test_pages import axe_violations, describe_violations
 
 DARK_PAPER = "rgb(14, 17, 23)"  # Streamlit's dark background (#0e1117)
 WHITE = "rgb(255, 255, 255)"
@@ -27,7 +31,7 @@ def _download_by_keyboard(page, button) -> str:
     return open(download.path(), encoding="utf-8").read()
 
 
-def test_dark_theme_exports_a_light_image_with_filters_by_keyboard(browser, base_url):
+def test_dark_theme_passes_axe_and_exports_a_light_image_with_filters_by_keyboard(browser, base_url):
     context, page = new_page(browser, color_scheme="dark")
     try:
         page.goto(base_url + "/Timeline?img=SVG&country=" + quote_plus("Ireland (IE)"))
@@ -41,6 +45,8 @@ def test_dark_theme_exports_a_light_image_with_filters_by_keyboard(browser, base
         first.hover()
         expect(first.get_by_role("button", name=re.compile(r"^download plot", re.I))).to_have_count(0)
         shot(page, "dark-timeline-export-buttons")
+        violations = axe_violations(page)
+        assert violations == [], f"dark theme:\n{describe_violations(violations)}"
 
         svg = _download_by_keyboard(page, buttons.first)
         assert svg.lstrip().startswith("<svg"), svg[:80]

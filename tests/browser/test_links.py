@@ -115,7 +115,8 @@ def test_link_restores_the_view(page, browser, base_url):
 
 
 def test_sidebar_navigation_keeps_a_linked_view(page, base_url):
-    """Open a shared link, then move to another page with the sidebar: the filters must stay."""
+    """Open a shared link, then move to another page with the sidebar: the filters must stay, and
+    nothing loaded on the way leaves localhost (every page's deep link is checked so in test_pages)."""
     page.goto(base_url + "/Map?cur=USD&q=Meta")
     wait_for_app(page, "Map")
     wait_for_charts(page)
@@ -128,3 +129,7 @@ def test_sidebar_navigation_keeps_a_linked_view(page, base_url):
     assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"the sidebar link lost the linked view: {page.url}"
     assert _view(page) == {"currency": "USD", "company": "Meta"}
     assert all("USD" in v for v in metric_values(page)[1:4]), metric_values(page)
+    log = page.atlas_log
+    assert len(log.requests) > 20, f"suspiciously few requests recorded: {log.requests}"
+    assert log.external_requests() == [], f"requests left localhost: {log.external_requests()}"
+    assert log.app_failures() == [], f"failed responses: {log.app_failures()}"

@@ -1,6 +1,7 @@
-"""Every page loads in a real browser, its plotly charts actually draw and axe-core finds no WCAG 2.1
-A/AA violation on it (one load per page for both: a page load is most of a browser test's time); the
-map covers every country with data.
+"""Every page loads in a real browser, its plotly charts actually draw, nothing is asked of the
+internet, axe-core finds no WCAG 2.1 A/AA violation, and narrowed to a phone's 390 px nothing scrolls
+sideways; on the Map every country with data is drawn from the local boundaries. One load per page
+serves all of these checks: a page load is most of a browser test's time.
 
 axe-core is the copy bundled in the PyPI package axe-playwright-python (pinned in
 requirements-dev.txt); nothing is fetched.
@@ -12,7 +13,17 @@ import pandas as pd
 import pycountry
 import pytest
 
-from ._support import DRAWN_LOCATIONS_JS, REPO, chart_data, expect, shot, wait_for_app, wait_for_charts
+from ._support import (
+    DRAWN_LOCATIONS_JS,
+    PHONE,
+    REPO,
+    chart_data,
+    expect,
+    phone_layout_problems,
+    shot,
+    wait_for_app,
+    wait_for_charts,
+)
 
 MONEY_TYPES = ("fine", "penalty_payment", "court_fine")
 #: (path, title, how many charts a person must see at least)
@@ -77,6 +88,20 @@ def test_page_loads_draws_its_charts_and_passes_axe(page, base_url, path, title,
         print(f"\naxe WCAG 2.1 A/AA {path}: {sum(len(v['nodes']) for v in violations)} violating node(s)")
     assert violations == [], f"{path}:\n{describe_violations(violations)}"
 
+    if path == "/Map":
+        _assert_map_draws_every_country_with_data(page)
+    if path == "/Timeline":  # on a desktop the source line sits inside the chart (on a phone: test_phone)
+        expect(page.locator('[class*="st-key-narrowsrc_"]').first).to_be_hidden()
+        expect(page.locator(".js-plotly-plot .annotation-text").filter(has_text="Source:").first).to_be_visible()
+
+    # the same page narrowed to a phone's width (fresh phone loads of the busiest pages: test_accessibility)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(800)  # plotly's and the grid's resize handlers
+    problems = phone_layout_problems(page, resized=True)
+    if problems:
+        shot(page, f"phone-resized{path}", full_page=True)
+    assert problems == [], f"{path} at {PHONE['width']} px: {problems}"
+
 
 def axe_violations(page) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
@@ -96,14 +121,11 @@ def describe_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def test_map_draws_every_country_with_data(page, base_url):
+def _assert_map_draws_every_country_with_data(page) -> None:
     expected = _expected_iso3()
     assert len(expected) >= 10, f"suspiciously few countries with fines in data/fines.csv: {sorted(expected)}"
-    page.goto(base_url + "/Map")
-    wait_for_app(page, "Map")
-    wait_for_charts(page)
     page.wait_for_selector("path.choroplethlocation", timeout=60_000)
-    shot(page, "map-countries")
+    assert any("/app/static/topojson/" in u for u in page.atlas_log.requests), "the map did not load its local boundaries"
 
     traces = [t for chart in chart_data(page) for t in chart if t.get("type") == "choropleth"]
     assert traces, "the Map page has no choropleth"
