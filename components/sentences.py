@@ -116,7 +116,7 @@ def profile_summary(money, head, currency: str) -> str:
     if head.payment_known < head.fines:
         paid += f" ({known_of(head)})"
     return (
-        f"Fined {head.fines} time(s) by authorities in {fined_in}: {fmt_money(head.imposed, currency)} imposed, "
+        f"Fined {'once' if head.fines == 1 else plural(head.fines, 'time')} by {'the authority' if head.fines == 1 else 'authorities'} in {fined_in}: {fmt_money(head.imposed, currency)} imposed, "
         f"{fmt_money(head.standing, currency)} still standing after appeals; {paid}."
     )
 

@@ -136,6 +136,9 @@ def test_clearview_profile_tells_the_story(raw_fines):
     # every decision is listed, including those without a fine
     table = at.dataframe[0].value
     assert len(table) == len(cv)
+    # the one-sentence answer counts the fines in words ("Fined 6 times", never "6 time(s)")
+    summary = " ".join(i.value for i in at.info)
+    assert f"Fined {len(cv_money)} times by authorities in " in summary, summary
 
 
 def test_question_most_imposed_2023_in_usd(raw_fines):
