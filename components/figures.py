@@ -989,12 +989,15 @@ def stacked_status(
                 textposition="outside",
                 hovertemplate=f"{STATUS_LABELS.get(rec.status, rec.status)}: "
                 + (fmt_money(v, currency) if currency else f"{v:,.0f}")
-                + f" ({rec.fines} fine(s))<extra></extra>",
+                + f" ({rec.fines:,} {'fine' if rec.fines == 1 else 'fines'})<extra></extra>",
                 showlegend=False,
             )
         )
     fig.update_yaxes(title_text=safe_text(axis_label))
     money_axis(fig, "y", frame[value_col] if len(frame) else [], currency)
+    # two-word statuses on two lines, level: plotly's tilted labels ran into the source line below
+    labels = [STATUS_LABELS.get(s, s) for s in frame["status"]] if len(frame) else []
+    fig.update_xaxes(tickangle=0, tickmode="array", tickvals=labels, ticktext=[label.replace(" ", "<br>", 1) for label in labels])
     return fig
 
 

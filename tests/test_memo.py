@@ -133,3 +133,12 @@ def test_timeline_hover_names_the_period_at_its_own_grain():
     monthly = figures.timeline_figure.uncached(per_period, "month", "T", "EUR", "source")
     assert all(t.hovertemplate.startswith("%{x|%Y}<br>") for t in yearly.data)
     assert all(t.hovertemplate.startswith("%{x|%b %Y}<br>") for t in monthly.data)
+
+
+def test_appeal_outcome_bars_keep_their_labels_level_and_off_the_source_line():
+    """Tilted status labels ran into the source line under the chart: two-word labels wrap instead."""
+    frame = pd.DataFrame({"status": ["not_appealed", "upheld", "withdrawn"], "fines": [3, 1, 2], "imposed": [1.0, 2.0, 3.0]})
+    fig = figures.stacked_status.uncached(frame, "fines", "T", "Number of fines", "source", None)
+    assert fig.layout.xaxis.tickangle == 0
+    assert list(fig.layout.xaxis.ticktext) == [figures.STATUS_LABELS[s].replace(" ", "<br>", 1) for s in frame["status"]]
+    assert "(1 fine)" in fig.data[1].hovertemplate and "(3 fines)" in fig.data[0].hovertemplate
