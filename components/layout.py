@@ -212,9 +212,9 @@ def setup_page(title: str) -> Context:
         layout="wide",
         initial_sidebar_state="collapsed" if present or embed_chart() is not None else "auto",
     )
-    st.html(A11Y_CSS)  # a Path: Streamlit reads the file and sends it as one <style>, outside the page's layout
-    if viewer_theme_is_dark():
-        st.html(A11Y_DARK_CSS)  # text on the accent colour, which only the dark theme's accent needs
+    # the dark theme's sheet: text on the accent colour, which only the dark theme's accent needs
+    for sheet in (A11Y_CSS, A11Y_DARK_CSS) if viewer_theme_is_dark() else (A11Y_CSS,):
+        st.html(sheet)  # a Path: Streamlit reads the file and sends it as one <style>, outside the page's layout
     try:
         bundle = load_bundle()
     except data.DataFileError as exc:

@@ -1078,7 +1078,7 @@ RAW_HTML = re.compile(r"unsafe_allow_html|\bst\.html\s*\(|components\.v1|\bst\.i
 
 #: The one allowed use: components/layout.py sends the static stylesheet static/a11y.css (a Path
 #: constant, so st.html reads that file; no string and no data can reach it).
-STATIC_STYLESHEET = re.compile(r"^st\.html\(A11Y_CSS\)(\s*#.*)?$")
+STATIC_STYLESHEET = re.compile(r"^st\.html\(sheet\)(\s*#.*)?$")  # sheet: one of layout's static files
 
 
 def test_no_raw_html_escape_hatches_in_the_source():
@@ -1099,8 +1099,9 @@ def test_no_raw_html_escape_hatches_in_the_source():
 def test_the_injected_stylesheet_is_static_and_small():
     from components import layout
 
-    assert layout.A11Y_CSS.parent == ROOT / "static" and layout.A11Y_CSS.suffix == ".css"
-    css = layout.A11Y_CSS.read_text(encoding="utf-8")
-    assert len(css) < 2000, "keep injected CSS minimal; theme settings belong in .streamlit/config.toml"
-    for banned in ("url(", "@import", "<", "expression(", "javascript:"):
-        assert banned not in css.lower(), f"{banned!r} in {layout.A11Y_CSS.name}"
+    for sheet in (layout.A11Y_CSS, layout.A11Y_DARK_CSS):
+        assert sheet.parent == ROOT / "static" and sheet.suffix == ".css"
+        css = sheet.read_text(encoding="utf-8")
+        assert len(css) < 2000, "keep injected CSS minimal; theme settings belong in .streamlit/config.toml"
+        for banned in ("url(", "@import", "<", "expression(", "javascript:"):
+            assert banned not in css.lower(), f"{banned!r} in {sheet.name}"
