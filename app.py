@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import charts, figures, layout, metrics
+from components import charts, figures, layout, metrics, sentences
 
 ctx = layout.setup_page("Enforcement Atlas")
 cur = ctx.currency
@@ -44,7 +44,7 @@ with tiles:
         "Collection rate",
         f"{head.collection_rate:.1%}" if head.collection_rate is not None else "unknown",
         help="Known collected ÷ standing amount, over the fines whose payment status is known.",
-        note=f"amount paid known for {head.payment_known} of {head.fines} fines",
+        note=sentences.known_of(head),
     )
     layout.kpi(
         "Under appeal",

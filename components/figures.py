@@ -1018,9 +1018,9 @@ def published_rates(frame: pd.DataFrame, title: str, source: str) -> go.Figure:
     ]
     atlas_hover = [
         f"<b>Atlas data, same authority and period</b><br>{r.data_rate:.1%} of the standing amount collected"
-        f"<br>payment known for {r.data_payment_known} of {r.data_fines} fine(s)"
+        f"<br>amount paid known for {r.data_payment_known} of {r.data_fines} fine(s)"
         if pd.notna(r.data_rate)
-        else f"<b>Atlas data</b><br>payment known for {r.data_payment_known} of {r.data_fines} fine(s): no rate"
+        else f"<b>Atlas data</b><br>amount paid known for {r.data_payment_known} of {r.data_fines} fine(s): no rate"
         for r in top.itertuples(index=False)
     ]
     fig.add_trace(

@@ -77,7 +77,8 @@ def fines_table_count(listed: int, matched: int, selection: int) -> str:
 
 
 def payment_known(known: int, total: int) -> str:
-    return f"payment known for {known:,} of {plural(total, 'fine')}"
+    """'amount paid known for 73 of 912 fines': the coverage of every collection figure (paid amount known)."""
+    return f"amount paid known for {known:,} of {plural(total, 'fine')}"
 
 
 def home_sentence(profile) -> str:
@@ -94,8 +95,8 @@ def home_sentence(profile) -> str:
 
 
 def known_of(head) -> str:
-    """'payment known for 5 of 6' (a headline's payment coverage)."""
-    return f"payment known for {head.payment_known} of {head.fines}"
+    """'amount paid known for 5 of 6 fines' (a headline's payment coverage)."""
+    return payment_known(head.payment_known, head.fines)
 
 
 def profile_caption(profile, head) -> str:

@@ -279,7 +279,7 @@ def collection_frame(rows: pd.DataFrame, by: str) -> pd.DataFrame:
     """Imposed, standing and known collected per authority, year or company origin, labelled for the chart."""
     table = metrics.collection_by(rows, by)
     known, fines = table["payment_known"].astype(int).astype(str), table["fines"].astype(int).astype(str)
-    table["coverage"] = "payment known for " + known + " of " + fines
+    table["coverage"] = "amount paid known for " + known + " of " + fines
     table["group"] = table["group"].astype(str)
     if by == "authority":
         table["label"] = table["group"].map(figures.short_authority) + " (" + table["country"] + ")"

@@ -24,7 +24,7 @@ with tiles:
     layout.kpi(
         "Collection rate",
         f"{head.collection_rate:.1%}" if head.collection_rate is not None else "unknown",
-        note=f"amount paid known for {head.payment_known} of {head.fines} fines",
+        note=sentences.known_of(head),
         help="Known collected ÷ standing, over the fines whose payment is known. Unknown is not zero.",
     )
 st.caption(sentences.payment_statuses(money))

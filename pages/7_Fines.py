@@ -25,7 +25,7 @@ search = st.text_input(
 view = layout.view_query()
 matched = tables.search_rows(ctx.filtered, search or "")
 shown = tables.fines_frame(tables.largest_first(matched, tables.FINES_TABLE_ROWS), view)
-known = int(matched["payment_status"].isin(("paid", "partly_paid", "unpaid")).sum())
+known = int(matched["paid_x"].notna().sum())  # the paid amount is known: the Overview's and Collection's measure
 st.caption(
     f"{sentences.fines_table_count(len(shown), len(matched), len(ctx.filtered))}; "
     f"{sentences.payment_known(known, len(matched))}. {layout.md_text(layout.filter_line())}."
