@@ -100,7 +100,7 @@ with right:
 
 per_year = metrics.timeline(rows, "year")
 fig = figures.timeline_figure(
-    per_year, "year", f"Fines per year by decision date, and cumulative ({cur})", cur, ctx.source_line()
+    per_year, "year", f"Fines per year by decision date, and cumulative ({cur})", cur, ctx.source_line(), through=ctx.through
 )
 layout.show_chart(fig, "overview_timeline", "atlas-timeline", alt="Fines per year and cumulative total")
 charts.numbers(per_year.assign(period=per_year["period"].dt.strftime("%Y")), "overview_numbers", cur)

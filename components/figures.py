@@ -748,6 +748,15 @@ def hbar(
     return fig
 
 
+def partial_last_period(periods: pd.Series, freq: str, through: pd.Timestamp | None) -> bool:
+    """The last period (a year or month starting at `periods`' last value) ends after `through`."""
+    if through is None or len(periods) == 0:
+        return False
+    last = pd.Timestamp(periods.iloc[-1])
+    end = last + (pd.offsets.YearEnd(0) if freq == "year" else pd.offsets.MonthEnd(0))
+    return last <= pd.Timestamp(through) < end
+
+
 def _period_hover(freq: str) -> str:
     """The hover's period: a year bar reads "2023", not "2023-01" (which reads as January)."""
     return "%{x|%Y}" if freq == "year" else "%{x|%b %Y}"
@@ -762,23 +771,44 @@ def timeline_figure(
     source: str,
     cumulative_only: bool = False,
     log: bool = False,
+    through: pd.Timestamp | None = None,
 ) -> go.Figure:
+    """`through`: the last day the data covers; a last period that runs past it is drawn hatched and
+    labelled ("to 12 Jun 2026"), so a short year is not read as a fall."""
     fig = _base(title, source, height=420)
     if len(per_period) == 0:
         return empty_figure(title, "No fines in this selection.", source)
     label = "Per month" if freq == "month" else "Per year"
     when = _period_hover(freq)
+    partial = partial_last_period(per_period["period"], freq, through)
     if not cumulative_only:
+        n = len(per_period)
+        notes = [""] * n
+        if partial:
+            notes[-1] = f"<br>a partial {freq}: the data run to {through:%d %b %Y}"
         fig.add_trace(
             go.Bar(
                 x=per_period["period"],
                 y=per_period["value"],
                 name=f"{label} ({currency})",
-                marker_color=OKABE_ITO[4],
-                customdata=np.stack([per_period["fines"], [fmt_money(v, currency) for v in per_period["value"]]], axis=1),
-                hovertemplate=when + "<br>%{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
+                marker=dict(
+                    color=OKABE_ITO[4],
+                    pattern=dict(shape=[""] * (n - 1) + ["/" if partial else ""], solidity=0.4),
+                ),
+                customdata=np.stack([per_period["fines"], [fmt_money(v, currency) for v in per_period["value"]], notes], axis=1),
+                hovertemplate=when + "<br>%{customdata[1]} in %{customdata[0]} fine(s)%{customdata[2]}<extra></extra>",
             )
         )
+        if partial:
+            fig.add_annotation(
+                x=per_period["period"].iloc[-1],
+                y=per_period["value"].iloc[-1],
+                text=f"to {through:%d %b}",
+                showarrow=False,
+                yanchor="bottom",
+                yshift=2,
+                font=dict(size=11),
+            )
     fig.add_trace(
         go.Scatter(
             x=per_period["period"],

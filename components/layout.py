@@ -95,6 +95,12 @@ class Context:
     def currency(self) -> str:
         return self.money.currency
 
+    @property
+    def through(self) -> pd.Timestamp | None:
+        """The last day the selection covers: the To filter or the data's as-of date, whichever is earlier."""
+        days = [pd.Timestamp(d) for d in (self.filters.date_to, self.as_of) if d is not None]
+        return min(days) if days else None
+
     def source_line(self, extra: str = "") -> str:
         as_of = f"{self.as_of:%Y-%m-%d}" if self.as_of is not None else "unknown"
         parts = [

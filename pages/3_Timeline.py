@@ -49,7 +49,7 @@ date_col = "decision_date" if date_by == "decision" else "outcome_date"
 date_label = "decision date" if date_by == "decision" else "date of the latest outcome"
 per = metrics.timeline(rows, freq, date_col)
 fig = figures.timeline_figure(
-    per, freq, f"Fines per {freq} by {date_label}, and cumulative ({cur})", cur, ctx.source_line(), log=log
+    per, freq, f"Fines per {freq} by {date_label}, and cumulative ({cur})", cur, ctx.source_line(), log=log, through=ctx.through
 )
 layout.show_chart(fig, "timeline_chart", "atlas-timeline", alt=f"Fines per {freq} and cumulative")
 charts.numbers(per.assign(period=per["period"].dt.strftime("%Y" if freq == "year" else "%Y-%m")), "timeline_numbers", cur)

@@ -142,3 +142,28 @@ def test_appeal_outcome_bars_keep_their_labels_level_and_off_the_source_line():
     assert fig.layout.xaxis.tickangle == 0
     assert list(fig.layout.xaxis.ticktext) == [figures.STATUS_LABELS[s].replace(" ", "<br>", 1) for s in frame["status"]]
     assert "(1 fine)" in fig.data[1].hovertemplate and "(3 fines)" in fig.data[0].hovertemplate
+
+
+def test_a_last_year_the_data_do_not_cover_is_drawn_hatched_and_labelled():
+    """A short last year must not read as a fall: hatched, with 'to 12 Jun', and its hover says partial."""
+    per_period = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2025-01-01", "2026-01-01"]),
+            "value": [10.0, 2.0],
+            "fines": [5, 1],
+            "cumulative": [10.0, 12.0],
+            "cumulative_fines": [5, 6],
+        }
+    )
+    through = pd.Timestamp("2026-06-12")
+    fig = figures.timeline_figure(per_period, "year", "T", "EUR", "source", through=through)
+    bars = fig.data[0]
+    assert list(bars.marker.pattern.shape) == ["", "/"]
+    assert bars.customdata[-1][2] == "<br>a partial year: the data run to 12 Jun 2026" and bars.customdata[0][2] == ""
+    assert any(a.text == "to 12 Jun" for a in fig.layout.annotations)
+    # a full last year (the data run to its last day) and no date at all: nothing marked
+    for whole in (pd.Timestamp("2026-12-31"), None):
+        plain = figures.timeline_figure(per_period, "year", "T", "EUR", "source", through=whole)
+        assert list(plain.data[0].marker.pattern.shape) == ["", ""]
+    assert figures.partial_last_period(per_period["period"], "month", pd.Timestamp("2026-01-20"))
+    assert not figures.partial_last_period(per_period["period"], "month", pd.Timestamp("2026-01-31"))
