@@ -22,7 +22,18 @@ def _map_title(page) -> str:
     return page.locator('[data-testid="stPlotlyChart"] .gtitle').first.text_content() or ""
 
 
-def test_map_has_one_year_control_and_play_keeps_url_title_and_slider_together(page, base_url):
+def _shows_one_year(page) -> str:
+    """After a run: the URL's year, and the map's title and the slider name the same year."""
+    wait_for_app(page)
+    year = query(page.url)["year"][0]
+    expect(page.locator('[data-testid="stPlotlyChart"] .gtitle').first).to_contain_text(f"decisions up to {year}")
+    expect(page.locator('[data-testid="stSlider"]').first).to_contain_text(year)
+    return year
+
+
+def test_map_has_one_year_control_and_play_and_pause_keep_url_title_and_slider_together(page, base_url):
+    """One load for the map's year control: a linked year, Pause at several points of a step (a click
+    can land while a tick is moving the year on), then Play to the end."""
     years = sorted({int(d[:4]) for d in _fines()["decision_date"]})
     page.goto(base_url + "/Map?year=2020")
     wait_for_app(page, "Map")
@@ -34,36 +45,25 @@ def test_map_has_one_year_control_and_play_keeps_url_title_and_slider_together(p
     expect(sliders.first).to_contain_text("2020")
     assert "decisions up to 2020" in _map_title(page)
 
-    page.get_by_role("button", name="▶ Play").click()
-    expect(page.get_by_role("button", name="❚❚ Pause")).to_be_visible(timeout=30_000)
-    # Play ends on the last year and gives the button back
-    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=60_000)
-    wait_for_app(page)
-    last = str(years[-1])
-    page.wait_for_function("y => document.location.search.includes('year=' + y)", arg=last, timeout=30_000)
-    assert query(page.url)["year"] == [last]
-    expect(page.locator('[data-testid="stPlotlyChart"] .gtitle').first).to_contain_text(f"decisions up to {last}")
-    expect(sliders.first).to_contain_text(last)
-    shot(page, "map-after-play")
-
-
-def test_map_pause_stops_on_the_year_shown(page, base_url):
-    """Pause at several points of a step (a click can land while a tick is moving the year on):
-    every time, the URL, the map's title and the slider name the same year."""
-    page.goto(base_url + "/Map")
-    wait_for_app(page, "Map")
-    wait_for_charts(page)
-    for delay in (2500, 1900, 3100, 1300):
-        page.get_by_role("button", name="▶ Play").click()
-        pause = page.get_by_role("button", name="❚❚ Pause")
+    play = page.get_by_role("button", name="▶ Play")
+    pause = page.get_by_role("button", name="❚❚ Pause")
+    for delay in (1300, 2500, 1900):
+        play.click()
         expect(pause).to_be_visible(timeout=30_000)
         page.wait_for_timeout(delay)
         pause.click()
-        expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=30_000)
-        wait_for_app(page)
-        year = query(page.url)["year"][0]
-        expect(page.locator('[data-testid="stPlotlyChart"] .gtitle').first).to_contain_text(f"decisions up to {year}")
-        expect(page.locator('[data-testid="stSlider"]').first).to_contain_text(year)
+        expect(play).to_be_visible(timeout=30_000)
+        _shows_one_year(page)
+
+    # Play (which starts from the first year) ends on the last year and gives the button back
+    play.click()
+    expect(pause).to_be_visible(timeout=30_000)
+    expect(play).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    last = str(years[-1])
+    page.wait_for_function("y => document.location.search.includes('year=' + y)", arg=last, timeout=30_000)
+    assert _shows_one_year(page) == last
+    shot(page, "map-after-play")
 
 
 def test_fines_page_search_narrows_the_table_and_the_url(page, base_url):
