@@ -363,6 +363,9 @@ _WEST: Final = frozenset("US CA MX BR AR CL CO PE".split())
 _SOUTH: Final = frozenset("ZA NG EG MA KE TN GH".split())
 EUROPE_LON: Final = (-28.0, 52.0)
 EUROPE_LAT: Final = (33.0, 71.5)
+#: A world view (company homes): centred on Europe, Antarctica and the high Arctic left out.
+WORLD_CENTRE_LON: Final = 10.0
+WORLD_LAT: Final = (-58.0, 84.0)
 
 
 def _entry(origin: str, order: int = 0, lon_range: tuple[float, float] = EUROPE_LON) -> tuple[float, float, str]:
@@ -515,17 +518,22 @@ def choropleth(
         for rec in top.itertuples(index=False):
             if rec.destination not in CENTRES:
                 continue
-            inside = rec.origin in CENTRES
-            o_lon, o_lat = CENTRES[rec.origin] if inside else _entry(rec.origin, order[rec.origin], lon_range)[:2]
-            d_lon, d_lat = CENTRES[rec.destination]
             hover = safe_text(
                 f"{countries.name(rec.origin)} → {countries.name(rec.destination)}: {rec.fines} fine(s), "
                 f"{fmt_money(rec.value, currency)}"
             )
+            if europe:  # the Europe window: a home outside it starts at the window's edge, labelled
+                inside = rec.origin in CENTRES
+                o_lon, o_lat = CENTRES[rec.origin] if inside else _entry(rec.origin, order[rec.origin], lon_range)[:2]
+                ends = dict(lon=[o_lon, CENTRES[rec.destination][0]], lat=[o_lat, CENTRES[rec.destination][1]])
+            else:  # a world view shows the homes: each flow starts at its home country (plotly's centroid)
+                inside = True
+                ends = dict(locations=[countries.iso3(rec.origin), countries.iso3(rec.destination)], locationmode="ISO-3")
+                if None in ends["locations"]:
+                    continue
             traces.append(
                 go.Scattergeo(
-                    lon=[o_lon, d_lon],
-                    lat=[o_lat, d_lat],
+                    **ends,
                     mode="lines+markers",
                     line=dict(width=1 + 5 * math.sqrt(rec.value / maxv), color=colours.flow),
                     marker=dict(size=[5, 13], symbol=["circle", "arrow"], angleref="previous", color=colours.flow, standoff=4),
@@ -557,8 +565,8 @@ def choropleth(
         scope="world",
         resolution=50,
         # Europe: a fixed window wider than the EEA, so land is not cut off in a hard line beside
-        # Finland and flows from outside enter at its edge; home-country views fit what they show.
-        fitbounds=False if europe else "locations",
+        # Finland and flows from outside enter at its edge; home-country views show the world.
+        fitbounds=False,
         showcountries=True,
         countrycolor=colours.border,
         showland=True,
@@ -573,6 +581,9 @@ def choropleth(
     )
     if europe:
         geo.update(lonaxis=dict(range=list(lon_range)), lataxis=dict(range=list(EUROPE_LAT)))
+    else:  # the world centred on Europe (fitting the homes centred it on the Pacific, Europe at the edge)
+        geo.update(fitbounds=False, projection=dict(type="natural earth", rotation=dict(lon=WORLD_CENTRE_LON)),
+                   lataxis=dict(range=list(WORLD_LAT)))  # fmt: skip
     # one constructor call: update_geos() + update_layout() after the traces cost ~10x as much
     return _base(
         title or f"{metric_label} by country",

@@ -167,3 +167,28 @@ def test_a_last_year_the_data_do_not_cover_is_drawn_hatched_and_labelled():
         assert list(plain.data[0].marker.pattern.shape) == ["", ""]
     assert figures.partial_last_period(per_period["period"], "month", pd.Timestamp("2026-01-20"))
     assert not figures.partial_last_period(per_period["period"], "month", pd.Timestamp("2026-01-31"))
+
+
+def test_company_home_map_draws_each_flow_from_its_home_on_a_world_centred_on_europe():
+    """In the company-home view the homes are on the map: a flow starts at its home country (not at the
+    Europe window's edge, where the labels piled up), and the world is centred on Europe, not the Pacific."""
+    from components import data, mapview
+
+    prepared = metrics.prepare(data.load_bundle().fines, metrics.Money())
+    rows = metrics.apply_filters(prepared, metrics.Filters())
+    per_country = mapview.per_country(rows, "company")
+    fig = figures.choropleth.uncached(
+        per_country, "imposed", "Total imposed", "EUR", "source",
+        area=mapview.area("company", per_country), flows=metrics.flows(rows),
+    )  # fmt: skip
+    flows = [t for t in fig.data if t.name == "flow"]
+    assert flows and all(t.locationmode == "ISO-3" and len(t.locations) == 2 for t in flows)
+    assert any(tuple(t.locations) == ("USA", "IRL") for t in flows), [tuple(t.locations) for t in flows]
+    assert not [t for t in fig.data if t.name == "from outside the map"]
+    assert fig.layout.geo.fitbounds is False and fig.layout.geo.projection.rotation.lon == figures.WORLD_CENTRE_LON
+    # the Europe view keeps the window, with homes outside it entering at its edge, labelled
+    europe = figures.choropleth.uncached(
+        mapview.per_country(rows, "authority"), "imposed", "Total imposed", "EUR", "source", flows=metrics.flows(rows)
+    )
+    labels = [t.text[0] for t in europe.data if t.name == "from outside the map"]
+    assert "from United States" in labels, labels
