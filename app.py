@@ -87,6 +87,7 @@ with right:
         currency=cur,
         hover_cols={"fines": "Fines", "authorities": "Authorities", "home": "Home country"},
         n=10,
+        source_width=95 if ctx.present else 50,  # two fifths of the page, after the bars' labels
     )
     picked = layout.show_chart(
         fig,

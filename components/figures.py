@@ -184,24 +184,34 @@ def fmt_money(value: float | None, currency: str) -> str:
     return f"{sign}{currency} {v:,.0f}"
 
 
+WRAP_SLACK: Final = 10
+
+
 def _wrap(text: str, width: int = 95) -> list[str]:
+    """Lines of at most about `width` characters, broken at " · " and, in a longer part, between words."""
     lines: list[str] = []
     current = ""
     for part in text.split(" · "):
         candidate = f"{current} · {part}" if current else part
-        if len(candidate) > width and current:
-            lines.append(current)
-            current = part
-        else:
+        if len(candidate) <= width:
             current = candidate
+            continue
+        if current:
+            lines.append(current)
+        # a part much longer than a line is broken between words (a few characters over stay on one line)
+        while len(part) > width + WRAP_SLACK and " " in part[:width]:
+            cut = part.rindex(" ", 0, width)
+            lines.append(part[:cut])
+            part = part[cut + 1 :]
+        current = part
     if current:
         lines.append(current)
     return lines
 
 
-def _caption_layout(source: str) -> dict:
+def _caption_layout(source: str, width: int = 95) -> dict:
     """Layout of the source line inside the figure, so an exported image keeps it."""
-    lines = _wrap(source)
+    lines = _wrap(source, width)
     return {
         "margin": {"b": 66 + 14 * len(lines)},
         "annotations": [
@@ -222,14 +232,14 @@ def _caption_layout(source: str) -> dict:
     }
 
 
-def _base(title: str, source: str, height: int = 420, data: list | None = None, **layout) -> go.Figure:
+def _base(title: str, source: str, height: int = 420, data: list | None = None, source_width: int = 95, **layout) -> go.Figure:
     """A figure with its title and source line, built in one constructor call from plain dicts.
 
     Each later update_layout()/update_geos()/add_annotation() walks property paths and re-runs
     plotly's update machinery (tens of thousands of lookups per page); a builder that passes its
     traces (`data`) and layout here avoids that. A `margin` given is merged with the source line's.
     """
-    caption = _caption_layout(source)
+    caption = _caption_layout(source, source_width)  # characters per line: fewer for a chart in a narrow column
     margin = {**caption["margin"], **(layout.pop("margin", None) or {})}
     annotations = caption["annotations"] + list(layout.pop("annotations", None) or [])
     full = {"title": {"text": safe_text(title)}, "height": height, **layout, "margin": margin, "annotations": annotations}
@@ -718,13 +728,15 @@ def hbar(
     log: bool = False,
     key_col: str | None = None,
     label_width: int = 28,
+    source_width: int = 95,
 ) -> go.Figure:
     """Horizontal bars, largest on top; labels cut to `label_width` with the full name on hover.
 
     customdata holds `key_col` (default the label), so a click can say which bar it was.
+    `source_width`: characters per line of the source line (fewer in a narrow column).
     """
     top = frame.head(n).iloc[::-1]
-    fig = _base(title, source, height=max(260, 60 + 28 * len(top) + 70))
+    fig = _base(title, source, height=max(260, 60 + 28 * len(top) + 70), source_width=source_width)
     text = [fmt_money(v, currency) if currency else f"{v:,.0f}" for v in top[value_col]]
     hover_lines = []
     for _, row in top.iterrows():

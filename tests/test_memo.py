@@ -192,3 +192,24 @@ def test_company_home_map_draws_each_flow_from_its_home_on_a_world_centred_on_eu
     )
     labels = [t.text[0] for t in europe.data if t.name == "from outside the map"]
     assert "from United States" in labels, labels
+
+
+def test_source_lines_wrap_to_a_narrow_column_and_keep_full_width_charts_as_they_were():
+    """The Overview's top-companies chart sits in two fifths of the page: its source line ran past the
+    chart's right edge. A narrow width breaks long parts between words; the full width keeps its lines."""
+    src = (
+        "Source: Enforcement Atlas bundled data; authorities' and courts' decisions (source_url per fine)"
+        " · EUR, imposed, at the rate of the decision date; rates: ECB euro reference rates · data as of 2026-06-30"
+    )
+    assert figures._wrap(src) == [
+        "Source: Enforcement Atlas bundled data; authorities' and courts' decisions (source_url per fine)",
+        "EUR, imposed, at the rate of the decision date; rates: ECB euro reference rates",
+        "data as of 2026-06-30",
+    ]
+    narrow = figures._wrap(src, 50)
+    assert all(len(line) <= 50 + figures.WRAP_SLACK for line in narrow) and " ".join(narrow).replace(" · ", " ") == (
+        src.replace(" · ", " ")
+    )
+    frame = pd.DataFrame({"company": ["A", "B"], "value": [2.0, 1.0]})
+    fig = figures.hbar.uncached(frame, "company", "value", "T", "Amount", src, currency="EUR", source_width=50)
+    assert fig.layout.annotations[0].text.count("<br>") == len(narrow) - 1
