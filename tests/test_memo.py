@@ -61,16 +61,15 @@ def test_filtered_frame_is_stable_per_filter_state():
     assert metrics.apply_filters(frame, flt) is metrics.apply_filters(frame, flt)
 
 
-def test_figure_memo_gives_each_caller_a_new_figure():
-    per_year = pd.DataFrame(
-        {
-            "period": pd.to_datetime(["2020-01-01", "2021-01-01"]),
-            "fines": [1, 2],
-            "value": [10.0, 20.0],
-            "cumulative": [10.0, 30.0],
-            "cumulative_fines": [1, 3],
-        }
+def _per_period(starts: list[str], values: list[float], fines: list[int]) -> pd.DataFrame:
+    """A timeline's rows: a period's start, its value and fines, and the running totals."""
+    return pd.DataFrame({"period": pd.to_datetime(starts), "value": values, "fines": fines}).assign(
+        cumulative=lambda f: f["value"].cumsum(), cumulative_fines=lambda f: f["fines"].cumsum()
     )
+
+
+def test_figure_memo_gives_each_caller_a_new_figure():
+    per_year = _per_period(["2020-01-01", "2021-01-01"], [10.0, 20.0], [1, 2])
     one = figures.timeline_figure(per_year, "year", "T", "EUR", "source")
     figures.add_subtitle(one, "Ireland only")
     two = figures.timeline_figure(per_year, "year", "T", "EUR", "source")
@@ -120,15 +119,7 @@ def test_figures_of_large_inputs_are_not_kept():
 
 def test_timeline_hover_names_the_period_at_its_own_grain():
     """A year bar's hover reads "2023" (not "2023-01", which reads as January); a month's reads "Jan 2023"."""
-    per_period = pd.DataFrame(
-        {
-            "period": pd.to_datetime(["2022-01-01", "2023-01-01"]),
-            "value": [10.0, 20.0],
-            "fines": [1, 2],
-            "cumulative": [10.0, 30.0],
-            "cumulative_fines": [1, 3],
-        }
-    )
+    per_period = _per_period(["2022-01-01", "2023-01-01"], [10.0, 20.0], [1, 2])
     yearly = figures.timeline_figure.uncached(per_period, "year", "T", "EUR", "source")
     monthly = figures.timeline_figure.uncached(per_period, "month", "T", "EUR", "source")
     assert all(t.hovertemplate.startswith("%{x|%Y}<br>") for t in yearly.data)
@@ -146,15 +137,7 @@ def test_appeal_outcome_bars_keep_their_labels_level_and_off_the_source_line():
 
 def test_a_last_year_the_data_do_not_cover_is_drawn_hatched_and_labelled():
     """A short last year must not read as a fall: hatched, with 'to 12 Jun', and its hover says partial."""
-    per_period = pd.DataFrame(
-        {
-            "period": pd.to_datetime(["2025-01-01", "2026-01-01"]),
-            "value": [10.0, 2.0],
-            "fines": [5, 1],
-            "cumulative": [10.0, 12.0],
-            "cumulative_fines": [5, 6],
-        }
-    )
+    per_period = _per_period(["2025-01-01", "2026-01-01"], [10.0, 2.0], [5, 1])
     through = pd.Timestamp("2026-06-12")
     fig = figures.timeline_figure(per_period, "year", "T", "EUR", "source", through=through)
     bars = fig.data[0]
