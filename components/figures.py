@@ -798,12 +798,17 @@ def timeline_figure(
 ) -> go.Figure:
     """`through`: the last day the data covers; a last period that runs past it is drawn hatched and
     labelled ("to 12 Jun 2026"), so a short year is not read as a fall."""
-    fig = _base(title, source, height=420)
     if len(per_period) == 0:
         return empty_figure(title, "No fines in this selection.", source)
     label = "Per month" if freq == "month" else "Per year"
     when = _period_hover(freq)
     partial = partial_last_period(per_period["period"], freq, through)
+    # the partial period's label goes in with the layout: a later add_annotation walks plotly's property paths
+    labels = [
+        dict(x=per_period["period"].iloc[-1], y=per_period["value"].iloc[-1], text=f"to {through:%d %b}",
+             showarrow=False, yanchor="bottom", yshift=2, font=dict(size=11))
+    ] if partial and not cumulative_only else None  # fmt: skip
+    fig = _base(title, source, height=420, annotations=labels)
     if not cumulative_only:
         n = len(per_period)
         notes = [""] * n
@@ -822,16 +827,6 @@ def timeline_figure(
                 hovertemplate=when + "<br>%{customdata[1]} in %{customdata[0]} fine(s)%{customdata[2]}<extra></extra>",
             )
         )
-        if partial:
-            fig.add_annotation(
-                x=per_period["period"].iloc[-1],
-                y=per_period["value"].iloc[-1],
-                text=f"to {through:%d %b}",
-                showarrow=False,
-                yanchor="bottom",
-                yshift=2,
-                font=dict(size=11),
-            )
     fig.add_trace(
         go.Scatter(
             x=per_period["period"],
