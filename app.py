@@ -32,8 +32,9 @@ with tiles:
     layout.kpi(
         f"Standing ({cur})",
         figures.fmt_money(head.standing, cur),
-        help="What remains after the latest court rulings (annulled fines count 0, reduced ones their new amount).",
-        note=figures.reductions_note(head.removed_by_courts, head.early_payment, cur),
+        help="What remains after the latest court rulings (annulled fines count 0, reduced ones their new amount)"
+        " and after fines the authority itself waived.",
+        note=figures.reductions_note(head.removed_by_courts, head.early_payment, cur, head.waived),
     )
     layout.kpi(
         f"Known collected ({cur})",
@@ -53,7 +54,9 @@ with tiles:
         note=f"of the standing amount: {head.under_appeal} fines pending or sent back",
     )
 if head.unconverted:
-    st.warning(f"{head.unconverted} fine(s) have no exchange rate for their currency and date and are left out of the sums.")
+    st.warning(
+        f"No exchange rate for the currency and date of {sentences.plural(head.unconverted, 'fine')}: left out of the sums."
+    )
 st.caption(
     f"Data as of {as_of} (the newest decision, ruling or status source in the data). Showing {layout.md_text(ctx.data_label)}."
 )

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from components import countries, memo
+from components.sentences import plural
 
 OKABE_ITO: Final = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 #: Sequential, colour-blind-safe (cividis-like) for the choropleth classes.
@@ -56,6 +57,7 @@ STATUS_COLOURS: Final = {
     "annulled": "#D55E00",
     "remitted": "#CC79A7",
     "withdrawn": "#56B4E9",
+    "waived": "#F0E442",
     "pending": "#999999",
     "unknown": "#cccccc",
     "paid": "#009E73",
@@ -64,6 +66,8 @@ STATUS_COLOURS: Final = {
     "suspended": "#E69F00",
     "not_due": "#bbbbbb",
 }
+#: Where bars of every appeal status stand side by side, the axis says less and the hover the rest.
+AXIS_STATUS_LABELS: Final = {"withdrawn": "Withdrawn", "pending": "Pending", "waived": "Waived"}
 STATUS_LABELS: Final = {
     "not_appealed": "Not appealed",
     "upheld": "Upheld",
@@ -71,6 +75,7 @@ STATUS_LABELS: Final = {
     "annulled": "Annulled",
     "remitted": "Sent back",
     "withdrawn": "Appeal withdrawn",
+    "waived": "Waived by the authority",
     "pending": "Appeal pending",
     "unknown": "Unknown",
     "paid": "Paid",
@@ -132,13 +137,15 @@ def safe_text(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-def reductions_note(by_courts: float, early_payment: float, currency: str) -> str | None:
+def reductions_note(by_courts: float, early_payment: float, currency: str, waived: float = 0.0) -> str | None:
     """'EUR 88M removed by courts; EUR 2M off for early payment' (None when nothing was taken off)."""
     parts = []
     if by_courts > 0:
         parts.append(f"{fmt_money(by_courts, currency)} removed by courts")
     if early_payment > 0:
         parts.append(f"{fmt_money(early_payment, currency)} off for early payment")
+    if waived > 0:
+        parts.append(f"{fmt_money(waived, currency)} waived by the authority")
     return "; ".join(parts) or None
 
 
@@ -529,7 +536,7 @@ def choropleth(
             if rec.destination not in CENTRES:
                 continue
             hover = safe_text(
-                f"{countries.name(rec.origin)} → {countries.name(rec.destination)}: {rec.fines} fine(s), "
+                f"{countries.name(rec.origin)} → {countries.name(rec.destination)}: {plural(rec.fines, 'fine')}, "
                 f"{fmt_money(rec.value, currency)}"
             )
             if europe:  # the Europe window: a home outside it starts at the window's edge, labelled
@@ -823,8 +830,15 @@ def timeline_figure(
                     color=OKABE_ITO[4],
                     pattern=dict(shape=[""] * (n - 1) + ["/" if partial else ""], solidity=0.4),
                 ),
-                customdata=np.stack([per_period["fines"], [fmt_money(v, currency) for v in per_period["value"]], notes], axis=1),
-                hovertemplate=when + "<br>%{customdata[1]} in %{customdata[0]} fine(s)%{customdata[2]}<extra></extra>",
+                customdata=np.stack(
+                    [
+                        [plural(int(n), "fine") for n in per_period["fines"]],
+                        [fmt_money(v, currency) for v in per_period["value"]],
+                        notes,
+                    ],
+                    axis=1,
+                ),
+                hovertemplate=when + "<br>%{customdata[1]} in %{customdata[0]}%{customdata[2]}<extra></extra>",
             )
         )
     fig.add_trace(
@@ -836,9 +850,13 @@ def timeline_figure(
             line=dict(color=OKABE_ITO[0], width=3),
             yaxis="y2" if not cumulative_only else "y",
             customdata=np.stack(
-                [per_period["cumulative_fines"], [fmt_money(v, currency) for v in per_period["cumulative"]]], axis=1
+                [
+                    [plural(int(n), "fine") for n in per_period["cumulative_fines"]],
+                    [fmt_money(v, currency) for v in per_period["cumulative"]],
+                ],
+                axis=1,
             ),
-            hovertemplate=when + "<br>Cumulative: %{customdata[1]} in %{customdata[0]} fine(s)<extra></extra>",
+            hovertemplate=when + "<br>Cumulative: %{customdata[1]} in %{customdata[0]}<extra></extra>",
         )
     )
     fig.update_yaxes(title_text=f"{label} ({currency})" if not cumulative_only else f"Cumulative ({currency})")
@@ -877,9 +895,11 @@ def compare_lines(per_series: pd.DataFrame, freq: str, title: str, currency: str
                 name=safe_text(truncate(name, 30)),
                 mode="lines+markers",
                 line=dict(color=OKABE_ITO[i % len(OKABE_ITO)], width=3),
-                customdata=np.stack([grp["fines"], [fmt_money(v, currency) for v in grp["cumulative"]]], axis=1),
+                customdata=np.stack(
+                    [[plural(int(n), "fine") for n in grp["fines"]], [fmt_money(v, currency) for v in grp["cumulative"]]], axis=1
+                ),
                 hovertemplate=f"<b>{safe_text(name)}</b><br>{_period_hover(freq)}: %{{customdata[1]}} cumulative"
-                "<br>%{customdata[0]} fine(s) in the period<extra></extra>",
+                "<br>%{customdata[0]} in the period<extra></extra>",
             )
         )
     fig.update_yaxes(title_text=f"Cumulative ({currency})")
@@ -1043,9 +1063,15 @@ def stacked_status(
         )
     fig.update_yaxes(title_text=safe_text(axis_label))
     money_axis(fig, "y", frame[value_col] if len(frame) else [], currency)
-    # two-word statuses on two lines, level: plotly's tilted labels ran into the source line below
-    labels = [STATUS_LABELS.get(s, s) for s in frame["status"]] if len(frame) else []
-    fig.update_xaxes(tickangle=0, tickmode="array", tickvals=labels, ticktext=[label.replace(" ", "<br>", 1) for label in labels])
+    # short level labels (the hover has the full one): plotly's tilted labels ran into the source line below,
+    # and nine full labels side by side ran into each other
+    statuses = list(frame["status"]) if len(frame) else []
+    fig.update_xaxes(
+        tickangle=0,
+        tickmode="array",
+        tickvals=[STATUS_LABELS.get(s, s) for s in statuses],
+        ticktext=[AXIS_STATUS_LABELS.get(s, STATUS_LABELS.get(s, s)).replace(" ", "<br>", 1) for s in statuses],
+    )
     return fig
 
 
@@ -1066,9 +1092,9 @@ def published_rates(frame: pd.DataFrame, title: str, source: str) -> go.Figure:
     ]
     atlas_hover = [
         f"<b>Atlas data, same authority and period</b><br>{r.data_rate:.1%} of the standing amount collected"
-        f"<br>amount paid known for {r.data_payment_known} of {r.data_fines} fine(s)"
+        f"<br>amount paid known for {r.data_payment_known} of {plural(int(r.data_fines), 'fine')}"
         if pd.notna(r.data_rate)
-        else f"<b>Atlas data</b><br>amount paid known for {r.data_payment_known} of {r.data_fines} fine(s): no rate"
+        else f"<b>Atlas data</b><br>amount paid known for {r.data_payment_known} of {plural(int(r.data_fines), 'fine')}: no rate"
         for r in top.itertuples(index=False)
     ]
     fig.add_trace(
@@ -1140,7 +1166,8 @@ def sankey(frame: pd.DataFrame, value_col: str, title: str, source: str, currenc
                 target=[nodes.index(t) for _, t in agg],
                 value=[v[0] for v in agg.values()],
                 customdata=[
-                    (fmt_money(v[0], currency) if currency else f"{v[0]:,.0f}") + f" in {v[1]} fine(s)" for v in agg.values()
+                    (fmt_money(v[0], currency) if currency else f"{v[0]:,.0f}") + f" in {plural(int(v[1]), 'fine')}"
+                    for v in agg.values()
                 ],
                 hovertemplate="%{source.label} → %{target.label}: %{customdata}<extra></extra>",
                 color="rgba(120,120,120,0.25)",

@@ -81,7 +81,11 @@ def prepare(fines: pd.DataFrame, money: Money, live: fx.LiveRates | None = None)
     early = out["early_payment_amount"] if "early_payment_amount" in out else pd.Series(np.nan, index=out.index)
     early_cut = (out["amount"] - early).clip(lower=0).fillna(0.0)
     out["early_payment_x"] = early_cut.to_numpy() * rate
-    out["court_removed_x"] = (out["imposed_x"] - out["standing_x"] - out["early_payment_x"]).clip(lower=0)
+    cut = (out["imposed_x"] - out["standing_x"] - out["early_payment_x"]).clip(lower=0).to_numpy()
+    # an authority waiving its own fine is not a court either
+    waived = (out["appeal_status"] == "waived").to_numpy()
+    out["waived_x"] = np.where(waived, cut, 0.0)
+    out["court_removed_x"] = np.where(waived, 0.0, cut)
     out["value_x"] = out["standing_x"] if money.amount_basis == "standing" else out["imposed_x"]
     out["year"] = out["decision_date"].dt.year
     out["country_name"] = map_unique(out["country"], countries.name)
@@ -270,6 +274,7 @@ class Headline:
     unconverted: int = 0  # rows whose currency/date had no rate
     removed_by_courts: float = 0.0  # annulments and reductions by courts (and appeal bodies)
     early_payment: float = 0.0  # reductions for early payment or admission, not courts
+    waived: float = 0.0  # fines the authority itself withdrew or waived, not courts
     extra: dict = field(default_factory=dict)
 
 
@@ -298,6 +303,7 @@ def headline(frame: pd.DataFrame) -> Headline:
         unconverted=int(money["imposed_x"].isna().sum()),
         removed_by_courts=float(money["court_removed_x"].sum()),
         early_payment=float(money["early_payment_x"].sum()),
+        waived=float(money["waived_x"].sum()),
     )
 
 
@@ -462,7 +468,17 @@ def collection_by(frame: pd.DataFrame, by: str = "authority") -> pd.DataFrame:
     return out.sort_values("imposed", ascending=False, kind="stable").reset_index(drop=True)
 
 
-APPEAL_ORDER: Final = ("not_appealed", "upheld", "reduced", "annulled", "remitted", "withdrawn", "pending", "unknown")
+APPEAL_ORDER: Final = (
+    "not_appealed",
+    "upheld",
+    "reduced",
+    "annulled",
+    "remitted",
+    "withdrawn",
+    "waived",
+    "pending",
+    "unknown",
+)
 
 
 @memo.on_frame
@@ -477,6 +493,7 @@ def appeal_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
             "standing": grouped["standing_x"].sum(),
             "removed": grouped["court_removed_x"].sum(),
             "early_payment": grouped["early_payment_x"].sum(),
+            "waived": grouped["waived_x"].sum(),
         }
     )
     out = out.reindex([s for s in APPEAL_ORDER if s in out.index])
@@ -493,6 +510,14 @@ def money_removed(frame: pd.DataFrame) -> float:
 def early_payment_reduction(frame: pd.DataFrame) -> float:
     """Money taken off for early payment or admission (no court involved)."""
     return float(money_rows(frame)["early_payment_x"].sum())
+
+
+@memo.on_frame
+def waived_by_authorities(frame: pd.DataFrame) -> tuple[float, int]:
+    """Money the authorities themselves withdrew or waived (no court involved), and how many fines."""
+    money = money_rows(frame)
+    waived = money[money["appeal_status"] == "waived"]
+    return float(waived["waived_x"].sum()), len(waived)
 
 
 @memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)

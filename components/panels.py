@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components import exports, figures, fx, metrics, publish, schema
+from components.sentences import plural
 from components.text import md_text, safe_urls
 from components.urlstate import present_from_url
 
@@ -42,7 +43,7 @@ def sources_panel(rows: pd.DataFrame, ctx: Context, key: str, note: str = "", la
 
     `largest_first`: list them by amount shown (only the listed rows are sorted: sorting a 500,000-row
     upload first copied every column, half a second of each Overview rerun)."""
-    with st.expander(f"Sources and rates: {len(rows)} row(s)", icon=":material/link:"):
+    with st.expander(f"Sources and rates: {plural(len(rows), 'row')}", icon=":material/link:"):
         if note:
             st.caption(note)
         shown = rows

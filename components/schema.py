@@ -32,6 +32,7 @@ APPEAL_STATUSES: Final = (
     "annulled",  # the courts set the fine aside
     "remitted",  # sent back to the authority to decide again
     "withdrawn",  # the company withdrew its appeal
+    "waived",  # the authority itself withdrew or waived its fine (not a court)
     "unknown",  # not known whether it was appealed or how it ended
 )
 
@@ -54,6 +55,7 @@ EVENT_TYPES: Final = (
     "settlement",
     "penalty_for_non_compliance",
     "early_payment_reduction",  # Spain: reductions for prompt payment and admission
+    "waiver",  # the authority withdrew or waived its own fine (not a court)
     "payment",
     "payment_suspended",
     "enforcement_action",  # steps to collect: referral to another state, bailiffs, FTC
@@ -69,6 +71,7 @@ EVENT_OUTCOMES: Final = (
     "pending",
     "dismissed",  # an appeal or application dismissed on procedure
     "early_payment",  # Spain and others: reduced for prompt payment or admission (not a court)
+    "waived",  # for a waiver event: the authority gave up its own fine
     "",
 )
 

@@ -7,8 +7,12 @@ name the same filters the same way.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from components import countries, metrics, schema
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _STATUS = {
     "not_appealed": "not appealed",
@@ -18,6 +22,7 @@ _STATUS = {
     "annulled": "annulled",
     "remitted": "sent back",
     "withdrawn": "appeal withdrawn",
+    "waived": "waived by the authority",
     "unknown": "unknown",
     "paid": "paid",
     "partly_paid": "partly paid",
@@ -132,3 +137,11 @@ def payment_statuses(money) -> str:
         + ", ".join(f"{STATUS_LABELS.get(k, k)} {v}" for k, v in counts.items())
         + ". The rate covers paid, partly paid (where the sum is known) and unpaid fines only."
     )
+
+
+def waived_note(frame: pd.DataFrame, currency: str) -> str | None:
+    """'+ EUR 400k waived (1 fine)': what authorities waived themselves, the other cut no court made (None if none)."""
+    from components.figures import fmt_money  # late, as in profile_summary
+
+    money, n = metrics.waived_by_authorities(frame)
+    return f"+ {fmt_money(money, currency)} waived ({plural(n, 'fine')})" if n else None

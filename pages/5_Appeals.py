@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import charts, countries, figures, layout, metrics
+from components import charts, countries, figures, layout, metrics, sentences
 from components import params as P
 
 ctx = layout.setup_page("Appeals")
@@ -33,22 +33,25 @@ appealed = money[~money["appeal_status"].isin(("not_appealed", "unknown"))]
 
 tiles = st.container(horizontal=True)
 with tiles:
-    layout.kpi("Fines appealed", f"{len(appealed):,}", note=f"of {len(money):,} fines")
+    unknown = int((money["appeal_status"] == "unknown").sum())
+    layout.kpi("Fines appealed", f"{len(appealed):,}", note=f"of {len(money):,} fines; not known for {unknown:,}")
     layout.kpi(
         f"Removed by courts ({cur})",
         figures.fmt_money(removed, cur),
-        help="Annulments and reductions by courts and appeal bodies. Reductions for early payment are counted apart.",
+        help="Annulments and reductions by courts and appeal bodies. Reductions for early payment, and fines an authority"
+        " waived itself, are counted apart.",
     )
     layout.kpi(
         f"Reduced for early payment ({cur})",
         figures.fmt_money(metrics.early_payment_reduction(rows), cur),
-        help="Reductions the authority granted for prompt payment or admission (e.g. Spain's 20% + 20%): no court involved.",
+        help="Reductions the authority granted for prompt payment or admission (e.g. Spain's 20% + 20%): no court involved."
+        " The note adds fines an authority waived itself, with no court either.",
+        note=sentences.waived_note(rows, cur),
     )
     layout.kpi(
         f"Still under appeal ({cur})",
         figures.fmt_money(float(money.loc[money["appeal_status"].isin(metrics.OPEN_APPEAL), "standing_x"].sum()), cur),
     )
-    layout.kpi("Appeal status unknown", f"{int((money['appeal_status'] == 'unknown').sum()):,}")
 
 value_col = "fines" if measure == "count" else "imposed"
 axis = "Number of fines" if measure == "count" else f"Amount imposed ({cur})"

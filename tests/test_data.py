@@ -307,19 +307,22 @@ def _derived_appeal_status(row, g: pd.DataFrame) -> str | None:
 
     Rule: consider appeal_lodged, appeal_withdrawn, court_ruling and status_check-with-outcome events
     dated after the decision (court rulings on the decision day are the imposition itself, as with
-    Danish court fines). The latest one decides: appeal_withdrawn -> withdrawn; appeal_lodged ->
+    Danish court fines), and the authority's own waiver. The latest one decides: waiver -> waived;
+    appeal_withdrawn -> withdrawn; appeal_lodged ->
     pending; a court ruling or status check -> its outcome (a 'dismissed' ruling on procedure leaves
     the previous outcome in place, or 'upheld' if there was none; a ruling with blank outcome means
     'unknown').
     """
     rel = g[
-        g["event"].isin(["appeal_lodged", "appeal_withdrawn", "court_ruling"])
+        g["event"].isin(["appeal_lodged", "appeal_withdrawn", "court_ruling", "waiver"])
         | (g["event"].eq("status_check") & g["outcome"].ne(""))
     ]
     rel = rel[rel["date"] > row["decision_date"]].sort_values(["date", "_order"])
     status = None
     for _, e in rel.iterrows():
-        if e["event"] == "appeal_withdrawn":
+        if e["event"] == "waiver":
+            status = "waived"
+        elif e["event"] == "appeal_withdrawn":
             status = "withdrawn"
         elif e["event"] == "appeal_lodged":
             status = "pending"

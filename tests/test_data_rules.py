@@ -53,6 +53,19 @@ def test_annulled_fines_stand_at_zero(money):
     assert (annulled["standing_amount"] == 0).all(), annulled["fine_id"].tolist()
 
 
+def test_waived_fines_stand_at_zero_and_are_not_counted_as_courts(bundle, money):
+    # an authority's own waiver (Barreiro, 2020): nothing stands, nothing is due, and no court is credited
+    waived = money[money["appeal_status"] == "waived"]
+    assert len(waived) and (waived["standing_amount"] == 0).all() and (waived["payment_status"] == "not_due").all()
+    waivers = bundle.events[bundle.events["event"] == "waiver"]
+    assert set(waivers["fine_id"]) == set(waived["fine_id"]) and (waivers["outcome"] == "waived").all()
+    frame = metrics.prepare(bundle.fines, metrics.Money())
+    rows = frame[frame["fine_id"].isin(waived["fine_id"])]
+    assert float(rows["court_removed_x"].sum()) == 0.0 and float(rows["waived_x"].sum()) > 0
+    head = metrics.headline(frame)
+    assert abs(head.imposed - head.standing - head.removed_by_courts - head.early_payment - head.waived) < 1.0
+
+
 def test_unchanged_fines_stand_in_full_unless_reduced_for_early_payment(money):
     # not appealed (or not known to be): nothing but an early-payment reduction can change what stands
     same = money[money["appeal_status"].isin(("not_appealed", "unknown"))]
@@ -161,7 +174,7 @@ def test_early_payment_is_not_a_court(bundle, fines):
     head = metrics.headline(prepared)
     total_cut = float((metrics.money_rows(prepared)["imposed_x"] - metrics.money_rows(prepared)["standing_x"]).sum())
     assert head.early_payment > 0
-    assert abs(head.removed_by_courts + head.early_payment - total_cut) < 1.0
+    assert abs(head.removed_by_courts + head.early_payment + head.waived - total_cut) < 1.0
     spain = metrics.money_rows(prepared)
     spain = spain[(spain["country"] == "ES") & spain["early_payment_amount"].notna()]
     assert float(spain["court_removed_x"].sum()) == 0.0

@@ -250,6 +250,18 @@ def test_xlsx_with_date_cells_serials_and_statuses() -> None:
     assert result.choices["currency_sources"] == {"column": 3, "cell": 1}
 
 
+def test_a_fine_the_authority_waived_is_not_an_annulment() -> None:
+    # Barreiro's shape: the authority itself waived the fine; nothing stands and no court is credited
+    data = (
+        b"Authority,Country,Date,Amount,Currency,Company,Appeal status\n"
+        b"CNPD,Portugal,2018-07-17,400000,EUR,Hospital,Waived by the authority\n"
+        b"CNPD,Portugal,2019-01-10,20000,EUR,Shop,withdrawn\n"
+    )
+    acc = ingest(data, filename="waived.csv", today=TODAY).accepted.set_index("amount")
+    assert acc.loc[400000, "appeal_status"] == "waived" and acc.loc[400000, "standing_amount"] == 0.0
+    assert acc.loc[20000, "appeal_status"] == "withdrawn" and acc.loc[20000, "standing_amount"] == 20000
+
+
 def test_xlsx_limits_on_declared_dimension() -> None:
     data = make_xlsx([["country", "date", "amount"]] + [["FR", "2021-01-01", 5]] * 30)
     with pytest.raises(IngestError, match="The file has 30 rows; at most 20 are read."):

@@ -127,12 +127,15 @@ def test_timeline_hover_names_the_period_at_its_own_grain():
 
 
 def test_appeal_outcome_bars_keep_their_labels_level_and_off_the_source_line():
-    """Tilted status labels ran into the source line under the chart: two-word labels wrap instead."""
-    frame = pd.DataFrame({"status": ["not_appealed", "upheld", "withdrawn"], "fines": [3, 1, 2], "imposed": [1.0, 2.0, 3.0]})
+    """Tilted status labels ran into the source line under the chart: two-word labels wrap instead, and with
+    every status side by side (nine since 'waived') the long ones are shortened on the axis, not in the hover."""
+    statuses = ["not_appealed", "upheld", "withdrawn", "waived", "pending"]
+    frame = pd.DataFrame({"status": statuses, "fines": [3, 1, 2, 1, 4], "imposed": [1.0, 2.0, 3.0, 4.0, 5.0]})
     fig = figures.stacked_status.uncached(frame, "fines", "T", "Number of fines", "source", None)
     assert fig.layout.xaxis.tickangle == 0
-    assert list(fig.layout.xaxis.ticktext) == [figures.STATUS_LABELS[s].replace(" ", "<br>", 1) for s in frame["status"]]
+    assert list(fig.layout.xaxis.ticktext) == ["Not<br>appealed", "Upheld", "Withdrawn", "Waived", "Pending"]
     assert "(1 fine)" in fig.data[1].hovertemplate and "(3 fines)" in fig.data[0].hovertemplate
+    assert fig.data[3].hovertemplate.startswith("Waived by the authority: ")
 
 
 def test_a_last_year_the_data_do_not_cover_is_drawn_hatched_and_labelled():

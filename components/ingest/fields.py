@@ -27,6 +27,7 @@ from components.ingest.headers import _header_currency
 DECISION_KINDS: Final = ("fine", "penalty_payment", "court_fine")
 _URL_FIRST: Final = r"(?P<u>https?://[^\s\"'<>;,|]+)"
 _APPEAL_RULES: Final = (
+    ("waived", r"waiv|withdrawn by the authority|revoked by the authority|remitted by the authority"),
     ("withdrawn", r"withdr"),
     ("annulled", r"annul|quash|set aside|overturn|cancel|void|revoked|aufgehoben|annule"),
     ("reduced", r"reduc|lower|decreas|partly upheld|partially upheld|cut to"),
@@ -206,7 +207,7 @@ def standing_and_paid(
     """Standing amount (after appeals) and paid amount, in the fine's own currency; NaN where unknown."""
     t, idx = acc.table, acc.idx
     amount, cur = am.amount[idx], am.cur[idx]
-    standing = np.where(np.isin(appeal, ["annulled", "reduced"]), np.nan, amount)
+    standing = np.where(np.isin(appeal, ["annulled", "reduced", "waived"]), np.nan, amount)
     paid = np.full(acc.k, np.nan)
     for f in ("standing_amount", "paid_amount"):
         if not t.has(f):
@@ -222,7 +223,7 @@ def standing_and_paid(
             standing = np.where(~np.isnan(value), value, standing)
         else:
             paid = value
-    standing = np.where((appeal == "annulled") & np.isnan(standing), 0.0, standing)
+    standing = np.where(np.isin(appeal, ["annulled", "waived"]) & np.isnan(standing), 0.0, standing)
     return standing, paid
 
 
