@@ -391,7 +391,7 @@ def _entry(origin: str, order: int = 0, lon_range: tuple[float, float] = EUROPE_
     `order` counts the outside origins entering by the same edge, so their labels do not overlap.
     """
     if origin in _WEST:
-        return lon_range[0] + 1.5, 36.5 + 3 * order, "top right"
+        return lon_range[0] + 1.5, 36.5 + 3 * order, "bottom right"  # below: its flows fan out up and right
     if origin in _SOUTH:
         return 12.0 + 8 * order, EUROPE_LAT[0] + 0.8, "top center"
     return lon_range[1] - 1.5, 58.0 - 5 * order, "top left"
@@ -399,6 +399,11 @@ def _entry(origin: str, order: int = 0, lon_range: tuple[float, float] = EUROPE_
 
 def _edge(origin: str) -> str:
     return "west" if origin in _WEST else "south" if origin in _SOUTH else "east"
+
+
+def world_height(height: int) -> int:
+    """The world is about twice as wide as it is tall: Europe's 760 px left a blank band above and below it."""
+    return int(height * 0.74) if height >= 700 else min(height, 320)
 
 
 @memo.figure
@@ -465,6 +470,7 @@ def choropleth(
         )
     )
     data_codes = [c for c in area if has.get(c, False)]
+    europe = set(area) <= countries.EEA_UK
     class_colour: dict[str, str] = {}
     if data_codes:
         if edges is None:
@@ -499,14 +505,13 @@ def choropleth(
                     thickness=14,
                     x=0.01,
                     xanchor="left",
-                    y=0.76,  # over the Atlantic, below Iceland
+                    y=0.76 if europe else 0.5,  # over the Atlantic below Iceland; on the world, the South Pacific
                     yanchor="top",
                     bgcolor="rgba(0,0,0,0)",
                 ),
                 name=safe_text(metric_label),
             )
         )
-    europe = set(area) <= countries.EEA_UK
     small = [c for c in SMALL_STATES if c in area]
     if europe and small:
         traces.append(
@@ -605,7 +610,7 @@ def choropleth(
     return _base(
         title or f"{metric_label} by country",
         source,
-        height=height,
+        height=height if europe else world_height(height),
         data=traces,
         geo=geo,
         margin=dict(l=0, r=0, t=50),

@@ -228,6 +228,13 @@ def flows_table(flow_rows: pd.DataFrame, currency: str) -> None:
         )
 
 
+def map_columns(perspective: str, present: bool) -> tuple:
+    """Map and ranking side by side; the company-home view is the whole world, wide, so its table goes below."""
+    if perspective == "company":
+        return st.container(), st.container()
+    return tuple(st.columns([2, 1] if not present else [3, 1]))
+
+
 def map_height(present: bool) -> int:
     """760 px on a desktop, 900 in presentation mode; on a phone (its user agent says "Mobi") 440, since the map
     keeps its aspect ratio and a tall figure on a narrow screen is mostly blank above and below the map."""

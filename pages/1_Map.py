@@ -85,7 +85,7 @@ def map_view() -> str:
     return year
 
 
-left, right = st.columns([2, 1] if not ctx.present else [3, 1])
+left, right = mapview.map_columns(perspective, ctx.present)
 with left:
     year = map_view()
 rows = mapview.up_to(ctx.filtered, year)

@@ -178,6 +178,12 @@ def test_company_home_map_draws_each_flow_from_its_home_on_a_world_centred_on_eu
     )
     labels = [t.text[0] for t in europe.data if t.name == "from outside the map"]
     assert "from United States" in labels, labels
+    # the label sits below its point, clear of the flows that fan out up and to the right from it
+    us = next(t for t in europe.data if t.name == "from outside the map" and t.text[0] == "from United States")
+    assert us.textposition == "bottom right"
+    # the world is about twice as wide as tall: a shorter figure (no blank bands), its legend over the South Pacific
+    bar = lambda f: next(t.colorbar for t in f.data if t.type == "choropleth" and t.showscale is not False)  # noqa: E731
+    assert fig.layout.height < europe.layout.height and bar(fig).y < bar(europe).y
 
 
 def test_source_lines_wrap_to_a_narrow_column_and_keep_full_width_charts_as_they_were():

@@ -74,9 +74,11 @@ def assert_no_exception(page) -> None:
 
 def wait_for_charts(page, minimum: int = 1, timeout: int = APP_TIMEOUT_MS) -> int:
     """Wait until at least `minimum` plotly charts have drawn their SVG; return how many charts exist."""
+    # count charts, not SVG layers: plotly gives each chart two .main-svg, so counting those let two drawn
+    # charts pass for three while the third was not mounted yet
     page.wait_for_function(
-        "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n && "
-        "Array.from(document.querySelectorAll('.js-plotly-plot')).every(g => g.querySelector('.main-svg'))",
+        "n => { const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));"
+        " return plots.length >= n && plots.every(g => g.querySelector('.main-svg')); }",
         arg=minimum,
         timeout=timeout,
     )
