@@ -770,7 +770,9 @@ def hbar(
             orientation="h",
             marker_color=colour,
             text=text,
-            textposition="auto",
+            # every label outside its bar, at one size: inside, plotly shrank the labels of shorter bars to ~8 px
+            textposition="outside" if not log else "auto",
+            cliponaxis=False,
             hovertext=hover_lines,
             hoverinfo="text",
             # escaped like every string in a figure; a click handler reads it back with html.unescape
@@ -779,6 +781,8 @@ def hbar(
     )
     fig.update_xaxes(title_text=safe_text(axis_label))
     money_axis(fig, "x", top[value_col], currency, log)
+    if not log and len(top) and float(top[value_col].max()) > 0:  # room for the longest bar's label
+        fig.update_xaxes(range=[0, float(top[value_col].max()) * 1.22])
     fig.update_yaxes(automargin=True)
     return fig
 

@@ -50,6 +50,7 @@ companies["group_key"] = companies["company"].map(lambda c: group_of.get(c, c))
 log = charts.scale_control()
 
 left, right = st.columns(2) if not ctx.present else (st.container(), st.container())
+bars = dict(n=20, key_col="group_key", source_width=95 if ctx.present else 60)  # half a page: shorter source lines
 with left:
     fig = figures.hbar(
         companies,
@@ -60,9 +61,8 @@ with left:
         ctx.source_line(),
         currency=cur,
         hover_cols={"fines": "Fines", "authorities": "Authorities", "home": "Home country"},
-        n=20,
         log=log,
-        key_col="group_key",
+        **bars,
     )
     layout.show_chart(
         fig,
@@ -82,9 +82,8 @@ with right:
         "Authorities that fined the company",
         ctx.source_line(),
         hover_cols={"fines": "Fines", "countries": "Countries", "home": "Home country"},
-        n=20,
         colour=figures.OKABE_ITO[5],
-        key_col="group_key",
+        **bars,
     )
     layout.show_chart(
         fig,

@@ -205,3 +205,13 @@ def test_source_lines_wrap_to_a_narrow_column_and_keep_full_width_charts_as_they
     frame = pd.DataFrame({"company": ["A", "B"], "value": [2.0, 1.0]})
     fig = figures.hbar.uncached(frame, "company", "value", "T", "Amount", src, currency="EUR", source_width=50)
     assert fig.layout.annotations[0].text.count("<br>") == len(narrow) - 1
+
+
+def test_bar_labels_sit_outside_their_bars_at_one_size_with_room_for_the_longest():
+    """Inside a bar plotly shrank the labels of shorter bars to about 8 px beside full-size ones outside."""
+    frame = pd.DataFrame({"name": ["Meta", "ByteDance", "Vodafone"], "v": [2.9e9, 8.95e8, 7.18e7]})
+    fig = figures.hbar.uncached(frame, "name", "v", "T", "Amount (EUR)", "source", currency="EUR")
+    assert fig.data[0].textposition == "outside" and fig.data[0].cliponaxis is False
+    assert fig.layout.xaxis.range[1] >= 2.9e9 * 1.2
+    logged = figures.hbar.uncached(frame, "name", "v", "T", "Amount (EUR)", "source", currency="EUR", log=True)
+    assert logged.data[0].textposition == "auto"
