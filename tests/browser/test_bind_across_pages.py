@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ._support import query, sidebar_link, wait_for_app
+from ._support import expect, query, sidebar_link, wait_for_app
 from .conftest import free_port
 
 PROBE = Path(__file__).resolve().parent / "bind_probe"
@@ -28,7 +28,10 @@ SIDEBAR = '[data-testid="stSidebar"]'
 def _choose(page, label: str, option: str) -> None:
     page.locator(SIDEBAR).get_by_role("combobox", name=label).click()
     page.keyboard.type(option.split(" (")[0])
-    page.get_by_role("option", name=option, exact=True).click()
+    # the typed text leaves this option first; Enter picks it (a click on it timed out on a loaded machine,
+    # the list re-rendering under the pointer: "element is not stable")
+    expect(page.get_by_role("option").first).to_have_text(option)
+    page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     wait_for_app(page)
 
