@@ -398,7 +398,12 @@ def valid_id(dataset_id: object) -> bool:
 
 
 def new_id() -> str:
-    return secrets.token_urlsafe(ID_BYTES)
+    """22 URL-safe characters, never starting with '-' or '_': an id like '-5Ot…' was read as an option by
+    `python -m components.datasets delete ID` (argparse), one id in 32."""
+    while True:
+        dataset_id = secrets.token_urlsafe(ID_BYTES)
+        if dataset_id[0].isalnum():
+            return dataset_id
 
 
 def token_hash(token: str) -> str:

@@ -355,3 +355,9 @@ def test_command_line_mapping_currency_and_errors(tmp_path):
     assert bad.returncode == 2 and bad.stderr.startswith("error:")
     down = cli("list", env={"ATLAS_DATABASE_URL": f"postgresql://atlas@127.0.0.1:{closed_port()}/atlas"})
     assert down.returncode == 3 and "cannot be reached" in down.stderr
+
+
+def test_new_ids_never_start_with_a_dash_the_command_line_would_read_as_an_option():
+    """CI once drew '-5Ot63TyRj0jUmpT0bK19Q': `datasets delete -5Ot…` failed, argparse took it for an option."""
+    ids = [D.new_id() for _ in range(3000)]  # about 94 would start with '-' or '_' unfiltered
+    assert all(i[0].isalnum() and D.valid_id(i) for i in ids)
