@@ -604,8 +604,9 @@ def choropleth(
     if europe:
         geo.update(lonaxis=dict(range=list(lon_range)), lataxis=dict(range=list(EUROPE_LAT)))
     else:  # the world centred on Europe (fitting the homes centred it on the Pacific, Europe at the edge)
-        geo.update(fitbounds=False, projection=dict(type="natural earth", rotation=dict(lon=WORLD_CENTRE_LON)),
-                   lataxis=dict(range=list(WORLD_LAT)))  # fmt: skip
+        geo.update(
+            projection=dict(type="natural earth", rotation=dict(lon=WORLD_CENTRE_LON)), lataxis=dict(range=list(WORLD_LAT))
+        )
     # one constructor call: update_geos() + update_layout() after the traces cost ~10x as much
     return _base(
         title or f"{metric_label} by country",
@@ -779,10 +780,10 @@ def hbar(
             customdata=[safe_text(v) for v in top[key_col or label_col]],
         )
     )
-    fig.update_xaxes(title_text=safe_text(axis_label))
+    longest = float(top[value_col].max()) if len(top) else 0.0
+    # one axis update: room for the longest bar's label outside it (a linear axis; log keeps plotly's range)
+    fig.update_xaxes(title_text=safe_text(axis_label), range=[0, longest * 1.22] if not log and longest > 0 else None)
     money_axis(fig, "x", top[value_col], currency, log)
-    if not log and len(top) and float(top[value_col].max()) > 0:  # room for the longest bar's label
-        fig.update_xaxes(range=[0, float(top[value_col].max()) * 1.22])
     fig.update_yaxes(automargin=True)
     return fig
 
