@@ -11,7 +11,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, imageexport, metrics, tables
+from components import countries, figures, imageexport, memo, metrics, panels, tables
 from components import params as P
 from components.sidebar import IMAGE_FORMAT_STATE
 from components.text import md_text
@@ -78,16 +78,30 @@ def filter_line() -> str:
     return str(st.session_state.get(_FILTER_LINE, ""))
 
 
+class _Handover(memo.SpecFigure):
+    """What st.plotly_chart gets: a figure whose to_dict() is the spec itself, since Streamlit only turns it
+    into JSON (a go.Figure's to_dict deep-copies every trace first)."""
+
+    def to_dict(self) -> dict:
+        return object.__getattribute__(self, "_atlas_spec")
+
+
 def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection_mode=("points",), light=None):
     """Every chart: the active filters as its subtitle, presentation sizes, the embed view's one chart, and
     a download button for its image in the light theme (`light`: builds the figure for it, where the page
     drew a dark-theme variant, as the map does).
+
+    The chart is handled as its dict (a memoized figure is never built into plotly objects on a rerun);
+    presentation mode and the image download build a figure from it.
     """
-    figures.add_subtitle(fig, filter_line())
     if present_from_url():
-        figures.presentation_sizes(fig)
+        fig = figures.presentation_sizes(figures.add_subtitle(fig, filter_line()))
+        spec = fig.to_dict()
+    else:
+        spec = figures.add_subtitle_spec(memo.spec_of(fig), filter_line())
     image_format = st.session_state.get(IMAGE_FORMAT_STATE, "png")
-    config = figures.plot_config(filename, image_format, fig.layout.height)
+    height = spec.get("layout", {}).get("height")
+    config = figures.plot_config(filename, image_format, height)
     exports = imageexport.available()
     if is_dark() and exports:  # the camera would save the dark drawing: the button below saves a light one
         config["modeBarButtonsToRemove"] = [*config["modeBarButtonsToRemove"], "toImage"]
@@ -101,42 +115,42 @@ def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection
             return None
         slot, sink = st.session_state[_EMBED_SLOT_DG]
         with slot:
-            st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+            st.plotly_chart(_Handover(spec), key=key, config=config, alt=alt, theme="streamlit", **kwargs)
         sink.empty()
         st.stop()
-    shown = st.plotly_chart(fig, key=key, config=config, alt=alt, theme="streamlit", **kwargs)
-    _narrow_source_line(fig, key)
+    shown = st.plotly_chart(_Handover(spec), key=key, config=config, alt=alt, theme="streamlit", **kwargs)
+    _narrow_source_line(spec, key)
     if exports:
-        _image_button(fig, light, key, filename, image_format)
+        _image_button(spec, light, key, filename, image_format, height)
     return shown
 
 
-def _narrow_source_line(fig, key: str) -> None:
+def _narrow_source_line(spec: dict, key: str) -> None:
     """The source line again as text under the chart. SVG text does not wrap, so on a phone the line inside
     the figure runs past its right edge; static/a11y.css shows this caption and hides that line below 640 px
     (the image downloads keep the line inside the figure)."""
-    first = (fig.layout.annotations or (None,))[0]
-    text = html.unescape(str(first.text or "")) if first is not None else ""
+    first = (spec.get("layout", {}).get("annotations") or (None,))[0]
+    text = html.unescape(str(first.get("text") or "")) if isinstance(first, dict) else ""
     if text.startswith("Source"):
         with st.container(key=f"{NARROW_SOURCE_PREFIX}{key}"):
             st.caption(md_text(text.replace("<br>", " · ")))
 
 
-def _exported(fig, light, subtitle: str):
-    """The figure an image is made of: the page's own, or its light-theme build with the same subtitle."""
-    return fig if light is None else figures.add_subtitle(light(), subtitle)
+def _exported(spec: dict, light, subtitle: str):
+    """The figure an image is made of: the page's own (its spec), or its light-theme build with the same subtitle."""
+    return memo.SpecFigure(spec) if light is None else figures.add_subtitle(light(), subtitle)
 
 
-def _image_button(fig, light, key: str, filename: str, image_format: str) -> None:
+def _image_button(spec: dict, light, key: str, filename: str, image_format: str, height) -> None:
     """A focusable download of the chart's image (the plotly toolbar cannot be reached by keyboard)."""
-    subtitle, height = filter_line(), fig.layout.height
+    subtitle = filter_line()
     port, prefix = st.get_option("server.port"), st.get_option("server.baseUrlPath").strip("/")
     topojson = f"http://127.0.0.1:{port}/{prefix + '/' if prefix else ''}{figures.TOPOJSON_URL}"
 
     st.download_button(
         f"Download image ({image_format.upper()}, light)",
         # on click, on its own thread: no streamlit calls in here
-        lambda: imageexport.image_bytes(_exported(fig, light, subtitle), image_format, height, topojson),
+        lambda: imageexport.image_bytes(_exported(spec, light, subtitle), image_format, height, topojson),
         file_name=f"{filename}.{image_format}",
         mime="image/svg+xml" if image_format == "svg" else "image/png",
         key=f"img_{key}",
@@ -189,9 +203,13 @@ def scale_control() -> bool:
 
 
 def numbers(frame: pd.DataFrame, key: str, currency: str, columns: list[str] | None = None) -> None:
-    """The chart's numbers as a table under it (collapsed; a keyboard user opens it with Enter)."""
+    """The chart's numbers as a table under it (collapsed, built only when opened; a keyboard user opens it
+    with Enter)."""
     cols = columns or list(frame.columns)
-    with st.expander("Numbers in this chart", icon=":material/table:"):
+    box = panels.lazy_expander("Numbers in this chart", f"open_{key}", ":material/table:")
+    if box is None:
+        return
+    with box:
         tables.show(frame, key, currency, "The chart's numbers", columns=cols, column_config=_number_config(cols, currency))
 
 

@@ -145,7 +145,7 @@ def reductions_note(by_courts: float, early_payment: float, currency: str, waive
     if early_payment > 0:
         parts.append(f"{fmt_money(early_payment, currency)} off for early payment")
     if waived > 0:
-        parts.append(f"{fmt_money(waived, currency)} waived by the authority")
+        parts.append(f"{fmt_money(waived, currency)} withdrawn or waived by the authorities")
     return "; ".join(parts) or None
 
 
@@ -263,6 +263,21 @@ def add_subtitle(fig: go.Figure, text: str) -> go.Figure:
     fig.layout.title.subtitle = dict(text=safe_text(text), font=dict(size=12))
     fig.layout.margin.t = top + 20
     return fig
+
+
+def add_subtitle_spec(spec: dict, text: str) -> dict:
+    """add_subtitle on a figure's dict (memo.spec_of), as show_chart does on every chart of every rerun."""
+    if not text:
+        return spec
+    layout = spec.setdefault("layout", {})
+    margin = layout.setdefault("margin", {})
+    top = margin.get("t")
+    title = layout.get("title")
+    if not isinstance(title, dict):
+        title = layout["title"] = {} if title is None else {"text": title}
+    title["subtitle"] = {"text": safe_text(text), "font": {"size": 12}}
+    margin["t"] = (top if top is not None else 60) + 20
+    return spec
 
 
 def presentation_sizes(fig: go.Figure) -> go.Figure:

@@ -14,7 +14,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, layout, metrics, population, tables
+from components import countries, figures, layout, metrics, panels, population, tables
 from components import params as P
 
 #: metric -> (label, column, is_share, is_count)
@@ -207,16 +207,24 @@ def notes(perspective: str, metric: str) -> None:
 
 
 def all_figures(per_country: pd.DataFrame, currency: str) -> None:
-    with st.expander("All the map's figures per country", icon=":material/table:"):
+    box = panels.lazy_expander("All the map's figures per country", "open_map_table_all", ":material/table:")
+    if box is None:
+        return
+    with box:
         cols = ["name", "iso2", "fines", "imposed", "standing", "median", "payment_known", "collection_rate"]
         tables.show(
             per_country, "map_table_all", currency, "Every figure per country", columns=[*cols, "fines_per_m", "value_per_m"]
         )
 
 
-def flows_table(flow_rows: pd.DataFrame, currency: str) -> None:
-    """The cross-border flows drawn on the map, as a table."""
-    with st.expander(f"Cross-border flows: {len(flow_rows)}", icon=":material/trending_flat:"):
+def flows_table(rows: pd.DataFrame, currency: str) -> None:
+    """The cross-border flows drawn on the map, as a table (computed only when opened)."""
+    box = panels.lazy_expander("Cross-border flows", "open_flows_table", ":material/trending_flat:")
+    if box is None:
+        return
+    flow_rows = metrics.flows(rows)
+    with box:
+        st.caption(f"{len(flow_rows)} flows, each from a company's home country to the country that fined it.")
         st.dataframe(
             flow_rows.assign(
                 origin=flow_rows["origin"].map(countries.name), destination=flow_rows["destination"].map(countries.name)

@@ -223,12 +223,43 @@ def _fingerprint(name: str, args: tuple, kwargs: dict) -> bytes | None:
     return hashlib.blake2b(data, digest_size=20).digest()
 
 
+class SpecFigure(go.Figure):
+    """A figure made from a stored spec whose plotly objects are built only when something asks for them.
+
+    Building a go.Figure from a spec walks every trace and layout key (about 2 ms a chart, on every chart of
+    every rerun), yet showing a chart needs only the spec: `spec_of` hands it over unbuilt. Anything else (a
+    test reading fig.layout, an image export, a page changing the figure) builds it on first access, through
+    the attribute plotly's code fails to find, and from then on it is an ordinary go.Figure.
+    """
+
+    def __init__(self, spec: dict) -> None:  # go.Figure.__init__ is deferred to the first access
+        object.__setattr__(self, "_atlas_spec", spec)
+        object.__setattr__(self, "_atlas_state", 0)  # 0: not built, 1: building, 2: built
+
+    def __getattr__(self, name: str):
+        # reached only for an attribute not found: one of plotly's internals, made by building the figure
+        if name.startswith("_atlas") or object.__getattribute__(self, "_atlas_state") != 0:
+            raise AttributeError(name)
+        object.__setattr__(self, "_atlas_state", 1)
+        go.Figure.__init__(self, object.__getattribute__(self, "_atlas_spec"), _validate=False)
+        object.__setattr__(self, "_atlas_state", 2)
+        return object.__getattribute__(self, name)
+
+
+def spec_of(fig: go.Figure) -> dict:
+    """The figure as plotly's dict, for the caller to change: an unbuilt SpecFigure's own spec (the figure,
+    if built later, is built from the changed spec), else a copy, as go.Figure.to_dict() gives."""
+    if isinstance(fig, SpecFigure) and object.__getattribute__(fig, "_atlas_state") == 0:
+        return object.__getattribute__(fig, "_atlas_spec")
+    return fig.to_dict()
+
+
 def _from_spec(spec: str) -> go.Figure:
     # No re-validation: the spec came out of a validated figure. Made from its JSON, the figure
     # holds plain lists and strings (dates and text already as plotly writes them, numbers
-    # already base64), so st.plotly_chart's to_dict and to_json redo little (swimlanes:
-    # 5 -> 1 ms) and send the same JSON. Each call parses its own copy.
-    return go.Figure(json.loads(spec), _validate=False)
+    # already base64), so st.plotly_chart's to_json redoes little and sends the same JSON.
+    # Each call parses its own copy.
+    return SpecFigure(json.loads(spec))
 
 
 def figure(fn: Callable[..., go.Figure]) -> Callable[..., go.Figure]:

@@ -559,6 +559,15 @@ def lane_labels(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(label.to_numpy(), index=frame["fine_id"].to_numpy())
 
 
+@memo.on_frame
+def largest_with_history(frame: pd.DataFrame, events: pd.DataFrame, n: int) -> tuple[pd.DataFrame, int, int]:
+    """The Timeline's lanes: the n largest money decisions that have recorded events, how many have any, and
+    how many money decisions there are. The frame is kept per selection: treat it as read-only."""
+    money = money_rows(frame)
+    with_events = money[money["fine_id"].isin(events["fine_id"].unique())]
+    return with_events.nlargest(n, "value_x"), len(with_events), len(money)
+
+
 @memo.on_content  # a few dozen chosen cases, a new frame on every rerun
 def lifecycle(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Events of the given fines, with the fine's label, for swimlanes.

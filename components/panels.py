@@ -38,12 +38,27 @@ SOURCE_COLUMNS = {
 }
 
 
+def lazy_expander(label: str, key: str, icon: str | None = None):
+    """A collapsed expander whose body the page builds only while it is open, or None while it is shut.
+
+    Streamlit runs a plain expander's body on every rerun, shut or not: the sources table alone was a fifth
+    of each Overview rerun. With on_change="rerun", opening it reruns the page with `.open` true. The label
+    must not change with the selection (it is part of the widget's identity: a new label would shut it). Keys start
+    with "open_" (the tests open every such panel to check what it sends)."""
+    box = st.expander(label, icon=icon, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def sources_panel(rows: pd.DataFrame, ctx: Context, key: str, note: str = "", largest_first: bool = False) -> None:
-    """Beside a chart: which rows it uses, their sources, the rates and their dates.
+    """Beside a chart: which rows it uses, their sources, the rates and their dates (built only when opened).
 
     `largest_first`: list them by amount shown (only the listed rows are sorted: sorting a 500,000-row
     upload first copied every column, half a second of each Overview rerun)."""
-    with st.expander(f"Sources and rates: {plural(len(rows), 'row')}", icon=":material/link:"):
+    box = lazy_expander("Sources and rates", f"open_src_{key}", ":material/link:")
+    if box is None:
+        return
+    with box:
+        st.caption(f"{plural(len(rows), 'row')}, each with its source and the rate used.")
         if note:
             st.caption(note)
         shown = rows
@@ -92,7 +107,7 @@ def download_buttons(rows: pd.DataFrame, ctx: Context, key: str, name: str = "en
     table = rows[cols].rename(columns={"value_x": f"shown_{ctx.currency}"})
     as_of = f"{ctx.as_of:%Y-%m-%d}" if ctx.as_of is not None else "unknown"
     header = [
-        f"{APP_NAME}: {len(table)} row(s); {ctx.money.label}; data as of {as_of}",
+        f"{APP_NAME}: {plural(len(table), 'row')}; {ctx.money.label}; data as of {as_of}",
         f"Data: {ctx.data_label}",
         exports.LICENCE,
     ]
@@ -144,7 +159,10 @@ def coverage_panel(table: pd.DataFrame) -> None:
     if not len(table):
         return
     st.caption(figures.coverage_sentence(table))
-    with st.expander("Coverage against published totals", icon=":material/fact_check:"):
+    box = lazy_expander("Coverage against published totals", "open_coverage", ":material/fact_check:")
+    if box is None:
+        return
+    with box:
         st.dataframe(
             table.assign(source_url=safe_urls(table["source_url"])),
             hide_index=True,

@@ -7,13 +7,14 @@ so the controls, their keys (params.py) and their URL binding are the same on ev
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, fx, metrics, schema, uploads
+from components import countries, figures, fx, memo, metrics, schema, uploads
 from components import params as P
 from components.text import md_text
 from components.urlstate import bound, caller_page, share_link, view_query
@@ -58,9 +59,14 @@ PAGES = (
 def navigation() -> None:
     """Our own page links (the default list is hidden in config.toml): they carry the view's URL."""
     query = view_query()
-    for page, label, icon in PAGES:
-        if (Path(__file__).resolve().parent.parent / page).exists():
-            st.page_link(page, label=label, icon=icon, query_params=query)
+    for page, label, icon in _existing_pages():
+        st.page_link(page, label=label, icon=icon, query_params=query)
+
+
+@functools.cache
+def _existing_pages() -> tuple[tuple[str, str, str], ...]:
+    root = Path(__file__).resolve().parent.parent
+    return tuple(p for p in PAGES if (root / p[0]).exists())
 
 
 def data_choice_widget() -> str:
@@ -106,14 +112,41 @@ def _date_field(label: str, key: str, default: dt.date, end: bool) -> dt.date:
     return parsed
 
 
-def filter_widgets(base: pd.DataFrame) -> metrics.Filters:
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filters offer for one dataset: its date range and the values it holds."""
+
+    first: dt.date
+    last: dt.date
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+    articles: tuple[str, ...]
+    violations: tuple[str, ...]
+
+
+@memo.on_frame
+def filter_options(base: pd.DataFrame) -> FilterOptions:
+    """The filters' choices for `base`, worked out once per dataset rather than on every rerun."""
     first = base["decision_date"].min()
     last = base["decision_date"].max()
-    first_d = first.date() if pd.notna(first) else dt.date(2018, 5, 25)
-    last_d = last.date() if pd.notna(last) else dt.date.today()
+    present = set(base["violation"].dropna().unique()) if "violation" in base else set()
+    sector_label = lambda s: schema.SECTOR_LABELS.get(s, s)  # noqa: E731 - uploads keep their own wording
+    return FilterOptions(
+        first=first.date() if pd.notna(first) else dt.date(2018, 5, 25),
+        last=last.date() if pd.notna(last) else dt.date.today(),
+        countries=tuple(sorted(base["country"].dropna().unique(), key=countries.name)),
+        sectors=tuple(sorted((s for s in base["sector"].dropna().unique() if s), key=sector_label)),
+        articles=tuple(metrics.article_numbers(base["articles"])) if "articles" in base else (),
+        violations=tuple(v for v in schema.VIOLATIONS if v in present),
+    )
+
+
+def filter_widgets(base: pd.DataFrame) -> metrics.Filters:
+    opts = filter_options(base)
+    first_d, last_d = opts.first, opts.last
     date_from = _date_field("From", P.DATE_FROM, first_d, end=False)
     date_to = _date_field("To", P.DATE_TO, last_d, end=True)
-    country_codes = sorted(base["country"].dropna().unique(), key=countries.name)
+    country_codes = list(opts.countries)
     chosen_countries = bound(
         st.multiselect,
         "Authority countries",
@@ -126,7 +159,7 @@ def filter_widgets(base: pd.DataFrame) -> metrics.Filters:
     )
     company = bound(st.text_input, "Company", key=P.COMPANY_SEARCH, kind="text", placeholder="e.g. Clearview", max_chars=200)
     sector_label = lambda s: schema.SECTOR_LABELS.get(s, s)  # noqa: E731 - uploads keep their own wording
-    sectors = sorted((s for s in base["sector"].dropna().unique() if s), key=sector_label)
+    sectors = list(opts.sectors)
     chosen_sectors = bound(
         st.multiselect,
         "Sector",
@@ -168,7 +201,7 @@ def filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         key=P.DECISION_TYPES,
         help="Notices of intent and decisions without a fine are kept in the data but left out of totals by default.",
     )
-    article_options = metrics.article_numbers(base["articles"]) if "articles" in base else []
+    article_options = list(opts.articles)
     chosen_articles = bound(
         st.multiselect,
         "GDPR articles",
@@ -180,7 +213,7 @@ def filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         placeholder="Any article",
         help="Decisions citing any of these articles (Art. 5 includes 5(1)(f)).",
     )
-    violation_options = [v for v in schema.VIOLATIONS if "violation" in base and (base["violation"] == v).any()]
+    violation_options = list(opts.violations)
     chosen_violations = bound(
         st.multiselect,
         "Violation type",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, metrics, schema
+from components import countries, figures, memo, metrics, schema
 from components import params as P
 from components.text import safe_url
 
@@ -239,16 +239,27 @@ def search_rows(frame: pd.DataFrame, text: str) -> pd.DataFrame:
     """The Fines table's search: rows containing every word of `text` in one of SEARCH_COLUMNS.
 
     Works on the selection as it is (the display names are derived for the search only) or on
-    `fines_frame`'s output."""
-    words = [w for w in text.lower().split() if w]
-    if not words:
-        return frame
+    `fines_frame`'s output. No words: the frame itself."""
+    words = tuple(w for w in text.lower().split() if w)
+    return _searched(frame, words) if words else frame
+
+
+# shared: the same search of the same selection is the same object on every rerun, so fines_listing's memo holds
+@memo.on_frame(shared=True, keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
+def _searched(frame: pd.DataFrame, words: tuple[str, ...]) -> pd.DataFrame:
     columns = {c: frame[c] for c in SEARCH_COLUMNS if c in frame}
     if "country_name" not in columns and "country" in frame:
         columns["country_name"] = metrics.map_unique(frame["country"], countries.name)
     if "violation_label" not in columns and "violation" in frame:
         columns["violation_label"] = metrics.map_unique(frame["violation"], lambda v: schema.VIOLATION_LABELS.get(v, v))
-    return frame[metrics.search_mask(columns, words).to_numpy()]
+    return frame[metrics.search_mask(columns, list(words)).to_numpy()]
+
+
+@memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
+def fines_listing(rows: pd.DataFrame, limit: int, view: dict | None = None) -> pd.DataFrame:
+    """The Fines table's rows: the first `limit` of `rows` largest first, with the display columns. Kept per
+    selection (the filtered frame, or a search of it), so a rerun with the same selection reuses it."""
+    return fines_frame(largest_first(rows, limit), view)
 
 
 def largest_first(rows: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
@@ -275,6 +286,7 @@ def fines_export(shown: pd.DataFrame, currency: str) -> pd.DataFrame:
     return out
 
 
+@memo.on_frame
 def collection_frame(rows: pd.DataFrame, by: str) -> pd.DataFrame:
     """Imposed, standing and known collected per authority, year or company origin, labelled for the chart."""
     table = metrics.collection_by(rows, by)

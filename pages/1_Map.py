@@ -95,6 +95,6 @@ with right:
 mapview.notes(perspective, metric)
 mapview.all_figures(per_country, cur)
 if show_flows:
-    mapview.flows_table(metrics.flows(rows), cur)
+    mapview.flows_table(rows, cur)
 layout.sources_panel(metrics.money_rows(rows), ctx, "map")
 layout.download_buttons(metrics.money_rows(rows), ctx, "map", "enforcement-atlas-map")

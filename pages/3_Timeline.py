@@ -68,15 +68,13 @@ else:
     st.caption("Pick up to five countries or companies to draw each as a line.")
 
 st.subheader("Lifecycles: decision, appeal, rulings, payment")
-money = metrics.money_rows(rows)
-with_events = money[money["fine_id"].isin(ctx.events["fine_id"])]
 n_lanes = st.slider("Cases shown (largest first)", 5, 60, 20, key="timeline_lanes")
-cases = with_events.nlargest(n_lanes, "value_x")
+cases, n_with_events, n_money = metrics.largest_with_history(rows, ctx.events, n_lanes)
 lanes = metrics.lifecycle(cases, ctx.events)
 fig = figures.swimlanes(lanes, f"Lifecycle of the {len(cases)} largest cases with a recorded history", ctx.source_line())
 layout.show_chart(fig, "timeline_lanes_chart", "atlas-lifecycles", alt="Swimlanes of each case's lifecycle")
 st.caption(
-    f"{len(with_events)} of {len(money)} fines in this selection have a recorded history. "
+    f"{n_with_events} of {n_money} fines in this selection have a recorded history. "
     "Markers: circle decision, triangle appeal lodged, square court ruling, diamond penalty, star payment."
 )
 layout.sources_panel(cases, ctx, "timeline")

@@ -24,7 +24,7 @@ search = st.text_input(
 )
 view = layout.view_query()
 matched = tables.search_rows(ctx.filtered, search or "")
-shown = tables.fines_frame(tables.largest_first(matched, tables.FINES_TABLE_ROWS), view)
+shown = tables.fines_listing(matched, tables.FINES_TABLE_ROWS, view)
 known = int(matched["paid_x"].notna().sum())  # the paid amount is known: the Overview's and Collection's measure
 st.caption(
     f"{sentences.fines_table_count(len(shown), len(matched), len(ctx.filtered))}; "
@@ -45,7 +45,7 @@ tables.show(
 )
 as_of = f"{ctx.as_of:%Y-%m-%d}" if ctx.as_of is not None else "unknown"
 header = [
-    f"{layout.APP_NAME}: {len(matched)} decision(s) as on the Fines page; {ctx.money.label}; data as of {as_of}",
+    f"{layout.APP_NAME}: {sentences.plural(len(matched), 'decision')} as on the Fines page; {ctx.money.label}; data as of {as_of}",
     layout.filter_line() + (f"; search: {search}" if search else ""),
     f"Data: {ctx.data_label}",
     exports.LICENCE,

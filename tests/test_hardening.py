@@ -116,9 +116,22 @@ def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTe
 
 
 def visit(at: AppTest, page: str) -> AppTest:
+    """The page as a user who opens every panel sees it (the sources, numbers and coverage tables too)."""
     at.switch_page(page)
     at.run()
+    open_lazy_panels(at)
     return at
+
+
+def open_lazy_panels(at: AppTest) -> None:
+    """Open every expander whose body is built only while it is open (components.panels.lazy_expander, keyed
+    "open_..."), then rerun: the checks below see what an opened panel sends."""
+    keys = [e.proto.id.split("-", 2)[2] for e in at.expander if e.proto.id.startswith("$$ID-") and e.proto.id.count("-") >= 2]
+    keys = [k for k in keys if k.startswith("open_")]
+    for key in keys:
+        at.session_state[key] = True
+    if keys:
+        at.run()
 
 
 #: What the page setup sends as its one html element: the static stylesheet, byte for byte (no data).

@@ -79,6 +79,23 @@ def test_figure_memo_gives_each_caller_a_new_figure():
     assert json.loads(two.to_json()) == json.loads(fresh.to_json())  # the same chart as an unmemoized build
 
 
+def test_a_memoized_figure_is_shown_from_its_spec_without_being_built():
+    per_year = _per_period(["2020-01-01", "2021-01-01"], [10.0, 20.0], [1, 2])
+    fig = figures.timeline_figure(per_year, "year", "T", "EUR", "source")
+    spec = memo.spec_of(fig)
+    assert object.__getattribute__(fig, "_atlas_state") == 0  # handed over unbuilt: nothing walked its traces
+    built = figures.add_subtitle(figures.timeline_figure(per_year, "year", "T", "EUR", "source"), "Ireland only")
+    # the subtitle on the dict is the one add_subtitle puts on a built figure
+    assert json.loads(json.dumps(figures.add_subtitle_spec(spec, "Ireland only"))) == json.loads(built.to_json())
+    # anything else builds it transparently, from the spec as changed
+    assert fig.layout.title.subtitle.text == "Ireland only" and fig.data[0].type == "bar"
+    assert object.__getattribute__(fig, "_atlas_state") == 2
+    # a built figure gives a copy: changing it leaves the figure alone
+    copy = memo.spec_of(fig)
+    copy["layout"]["title"]["text"] = "changed"
+    assert fig.layout.title.text == "T"
+
+
 def test_on_content_hits_equal_small_frames_and_keys_big_ones_on_the_object():
     seen: list[int] = []
 

@@ -255,3 +255,21 @@ def test_largest_first_and_search_agree_with_the_whole_table():
         shown = tables.search_rows(whole, text)
         assert sorted(raw["fine_id"]) == sorted(shown["fine_id"]), text
     assert len(tables.search_rows(selection, "ireland")) > 0
+
+
+def test_panels_are_built_only_when_opened():
+    """The sources, numbers and coverage panels send nothing while shut (their tables were a fifth of a rerun)
+    and their tables once opened; opened, a panel stays open through a change of filter."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception and len(at.dataframe) == 0
+    labels = [e.label for e in at.expander]
+    assert {"Sources and rates", "Numbers in this chart", "Coverage against published totals"} <= set(labels)
+    at.session_state["open_src_overview"] = True
+    at.run()
+    table = at.dataframe[0].value
+    assert "Meta Platforms Ireland" in " ".join(table["controller"].astype(str))
+    at.query_params["cur"] = "USD"
+    at.run()
+    assert len(at.dataframe) == 1  # still open, now in dollars
+    assert at.dataframe[0].value["value_x"].max() != table["value_x"].max()
