@@ -14,7 +14,7 @@ from typing import Any, Final
 import pandas as pd
 import streamlit as st
 
-from components import exports, ingest, layout, schema, sharing, uploads
+from components import exports, ingest, layout, panels, schema, sharing, uploads
 from components.ingest.headers import fuzzy_suggestions
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -295,7 +295,7 @@ def render_template_and_dictionary() -> None:
     st.subheader("Template and data dictionary", divider="gray")
     st.download_button(
         "Download the template (CSV)",
-        exports.to_csv_bytes(pd.DataFrame([TEMPLATE])),  # one row: cheap
+        lambda: exports.to_csv_bytes(pd.DataFrame([TEMPLATE])),  # on click
         file_name="enforcement-atlas-template.csv",
         mime="text/csv",
         key="dl_template",
@@ -306,8 +306,11 @@ def render_template_and_dictionary() -> None:
         "Only amount, country and decision date are required. Amounts may carry their currency (€2.5m, PLN 2,830,410, "
         "4 500 000 kr); countries may be names, ISO codes or EL/UK; dates ISO, day-first or month-first."
     )
-    with st.expander("Data dictionary", icon=":material/menu_book:"):
-        st.markdown((ROOT / "data" / "README.md").read_text(encoding="utf-8"))  # our own file, not user text
+    # the whole data/README.md: a fifth of a second of markdown on every rerun of this page, so only when open
+    box = panels.lazy_expander("Data dictionary", "open_data_dictionary", ":material/menu_book:")
+    if box is not None:
+        with box:
+            st.markdown((ROOT / "data" / "README.md").read_text(encoding="utf-8"))  # our own file, not user text
 
 
 def render_bundled(ctx: layout.Context) -> None:

@@ -716,6 +716,29 @@ def coverage(fines: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class AppealsView:
+    """The Appeals page's selections of money decisions (shared per selection: read-only)."""
+
+    appealed: pd.DataFrame  # appeal status known and not "not appealed"
+    changed: pd.DataFrame  # reduced, annulled or sent back, largest imposed first
+    unknown: int  # appeal status unknown
+    open_standing: float  # standing amount still under appeal
+
+
+@memo.on_frame
+def appeals_view(frame: pd.DataFrame) -> AppealsView:
+    money = money_rows(frame)
+    status = money["appeal_status"]
+    changed = money[status.isin(("reduced", "annulled", "remitted")).to_numpy()]
+    return AppealsView(
+        appealed=money[(~status.isin(("not_appealed", "unknown"))).to_numpy()],
+        changed=changed.sort_values("imposed_x", ascending=False),
+        unknown=int((status == "unknown").sum()),
+        open_standing=float(money.loc[status.isin(OPEN_APPEAL).to_numpy(), "standing_x"].sum()),
+    )
+
+
 @memo.on_frame
 def removed_by_country(money: pd.DataFrame) -> pd.DataFrame:
     """Per fining country with money removed by courts: imposed, standing, removed and the number of fines, most removed first."""

@@ -104,16 +104,20 @@ def download_buttons(rows: pd.DataFrame, ctx: Context, key: str, name: str = "en
     cols = [c for c in schema.FINE_COLUMNS if c in rows.columns] + [
         c for c in ("value_x", "rate", "rate_date", "rate_source") if c in rows.columns
     ]
-    table = rows[cols].rename(columns={"value_x": f"shown_{ctx.currency}"})
+    shown = f"shown_{ctx.currency}"
+
+    def table() -> pd.DataFrame:  # on click, not on every rerun
+        return rows[cols].rename(columns={"value_x": shown})
+
     as_of = f"{ctx.as_of:%Y-%m-%d}" if ctx.as_of is not None else "unknown"
     header = [
-        f"{APP_NAME}: {plural(len(table), 'row')}; {ctx.money.label}; data as of {as_of}",
+        f"{APP_NAME}: {plural(len(rows), 'row')}; {ctx.money.label}; data as of {as_of}",
         f"Data: {ctx.data_label}",
         exports.LICENCE,
     ]
     about = {
         "title": f"{APP_NAME} export",
-        "rows": str(len(table)),
+        "rows": str(len(rows)),
         "data": ctx.data_label,
         "amounts": ctx.money.label,
         "rates": fx.ECB_SOURCE,
@@ -124,7 +128,7 @@ def download_buttons(rows: pd.DataFrame, ctx: Context, key: str, name: str = "en
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download CSV",
-        lambda: exports.to_csv_bytes(table, header),  # built on click, not on every rerun
+        lambda: exports.to_csv_bytes(table(), header),  # built on click, not on every rerun
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"dl_csv_{key}",
@@ -133,7 +137,7 @@ def download_buttons(rows: pd.DataFrame, ctx: Context, key: str, name: str = "en
     )
     c2.download_button(
         "Download XLSX",
-        lambda: exports.to_xlsx_bytes(table, about),
+        lambda: exports.to_xlsx_bytes(table(), about),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"dl_xlsx_{key}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from components import countries, metrics, schema
+from components import countries, memo, metrics, schema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,6 +127,7 @@ def profile_summary(money, head, currency: str) -> str:
     )
 
 
+@memo.on_frame
 def payment_statuses(money) -> str:
     """'Payment status in this selection: paid 12, unknown 700, …' and what the rate covers."""
     from components.figures import STATUS_LABELS
@@ -137,6 +138,16 @@ def payment_statuses(money) -> str:
         + ", ".join(f"{STATUS_LABELS.get(k, k)} {v}" for k, v in counts.items())
         + ". The rate covers paid, partly paid (where the sum is known) and unpaid fines only."
     )
+
+
+def published_sources(published: pd.DataFrame) -> str:
+    """'DPC annual report 2024 (2025-06-01) · …': who published the figures shown, each once, with its date."""
+    import pandas as pd  # at run time too (the module imports it for types only)
+
+    if not len(published):
+        return ""
+    labels = published["source"].astype(str) + " (" + pd.to_datetime(published["as_of"]).dt.strftime("%Y-%m-%d") + ")"
+    return " · ".join(sorted(set(labels)))
 
 
 def waived_note(frame: pd.DataFrame, currency: str) -> str | None:

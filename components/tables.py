@@ -143,7 +143,7 @@ COMPANY_COLUMNS: Final = [
 
 def show_companies(companies: pd.DataFrame, currency: str):
     """The Companies page's table of every company in the selection, with its totals and home country."""
-    home = companies["home"].map(lambda c: countries.name(c) if c else None)
+    home = metrics.map_unique(companies["home"], lambda c: countries.name(c) if c else None)
     return show(companies.assign(home_name=home), "companies_table", currency, "Table of companies with totals", COMPANY_COLUMNS)
 
 

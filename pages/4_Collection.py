@@ -62,7 +62,7 @@ st.caption(
     "Published figures in their own currency and period, beside what this dataset holds for the same authority and period."
 )
 published = metrics.published_vs_data(metrics.published_in_selection(ctx.collection, ctx.filters), rows)
-sources = " · ".join(sorted({f"{r.source} ({r.as_of:%Y-%m-%d})" for r in published.itertuples()})) if len(published) else ""
+sources = sentences.published_sources(published)
 fig = figures.published_rates(
     published,
     "Collection rate: published figures beside this dataset (same authority, same period)",

@@ -29,12 +29,12 @@ measure = (
 )
 outcomes = metrics.appeal_outcomes(rows)
 removed = metrics.money_removed(rows)
-appealed = money[~money["appeal_status"].isin(("not_appealed", "unknown"))]
+view = metrics.appeals_view(rows)
+appealed = view.appealed
 
 tiles = st.container(horizontal=True)
 with tiles:
-    unknown = int((money["appeal_status"] == "unknown").sum())
-    layout.kpi("Fines appealed", f"{len(appealed):,}", note=f"of {len(money):,} fines; not known for {unknown:,}")
+    layout.kpi("Fines appealed", f"{len(appealed):,}", note=f"of {len(money):,} fines; not known for {view.unknown:,}")
     layout.kpi(
         f"Removed by courts ({cur})",
         figures.fmt_money(removed, cur),
@@ -50,7 +50,7 @@ with tiles:
     )
     layout.kpi(
         f"Still under appeal ({cur})",
-        figures.fmt_money(float(money.loc[money["appeal_status"].isin(metrics.OPEN_APPEAL), "standing_x"].sum()), cur),
+        figures.fmt_money(view.open_standing, cur),
     )
 
 value_col = "fines" if measure == "count" else "imposed"
@@ -94,7 +94,6 @@ durations = metrics.appeal_durations(rows, ctx.events)
 fig = figures.durations_figure(durations, "Time from decision to the latest court ruling", ctx.source_line())
 layout.show_chart(fig, "appeals_durations", "atlas-appeal-durations", alt="Years from decision to the latest ruling")
 
-changed = money[money["appeal_status"].isin(("reduced", "annulled", "remitted"))].sort_values("imposed_x", ascending=False)
 st.subheader("Fines changed by courts")
-layout.sources_panel(changed if len(changed) else appealed, ctx, "appeals")
+layout.sources_panel(view.changed if len(view.changed) else appealed, ctx, "appeals")
 layout.download_buttons(appealed, ctx, "appeals", "enforcement-atlas-appeals")
