@@ -12,12 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_intro_coverage_figure_matches_the_bundled_data():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"amount paid known for (\d+) of (\d+) fines\"\s+in the bundled data as of (\d+ \w+ \d{4})", readme)
+    found = re.search(r"amount paid known for ([\d,]+) of ([\d,]+) fines\"\s+in the bundled data as of (\d+ \w+ \d{4})", readme)
     assert found, "the intro's coverage note is missing"
     bundle = data.load_bundle()
     money = metrics.Money(currency="EUR", basis="decision", year=None, amount_basis="imposed")
     head = metrics.headline(metrics.apply_filters(metrics.prepare(bundle.fines, money), metrics.Filters()))
-    assert (int(found[1]), int(found[2])) == (head.payment_known, head.fines)
+    assert (int(found[1].replace(",", "")), int(found[2].replace(",", ""))) == (head.payment_known, head.fines)
     assert found[3] == f"{bundle.as_of:%-d %B %Y}"
 
 
