@@ -232,3 +232,30 @@ def test_bar_labels_sit_outside_their_bars_at_one_size_with_room_for_the_longest
     assert fig.layout.xaxis.range[1] >= 2.9e9 * 1.2
     logged = figures.hbar.uncached(frame, "name", "v", "T", "Amount (EUR)", "source", currency="EUR", log=True)
     assert logged.data[0].textposition == "auto"
+
+
+def test_refreeze_collects_what_an_earlier_freeze_kept_and_waits_its_interval():
+    """The server freezes long-lived objects out of the collector's way; a periodic refreeze collects once over
+    everything, so a cycle that died after being frozen is freed then, not kept for the life of the process."""
+    import time
+    import weakref
+
+    from components import layout
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # a cycle: only the collector frees it
+    dead = weakref.ref(node)
+    try:
+        gc.freeze()
+        del node
+        gc.collect()
+        assert dead() is not None  # frozen: out of the collector's sight
+        later = time.monotonic() + layout.REFREEZE_EVERY_S + 1
+        assert layout.refreeze_if_due(now=later)
+        assert dead() is None
+        assert not layout.refreeze_if_due(now=later + 1)  # not again within the interval
+    finally:
+        gc.unfreeze()
