@@ -77,6 +77,15 @@ def test_unchanged_fines_stand_in_full_unless_reduced_for_early_payment(money):
     assert ((explained["standing_amount"] - explained["early_payment_amount"]).abs() < 0.5).all()
 
 
+def test_a_suspended_payment_rests_on_an_appeal_that_is_running(fines):
+    """Payment is suspended only while an appeal runs (a law that suspends a fine during an objection says
+    nothing where no objection was seen filed): suspended goes with pending or sent back, never unknown."""
+    suspended = fines[fines["payment_status"] == "suspended"]
+    assert len(suspended) and suspended["appeal_status"].isin(["pending", "remitted"]).all(), sorted(
+        suspended.loc[~suspended["appeal_status"].isin(["pending", "remitted"]), "fine_id"]
+    )
+
+
 def test_no_blank_standing_amount(fines):
     assert fines["standing_amount"].notna().all(), fines.loc[fines["standing_amount"].isna(), "fine_id"].tolist()
 
