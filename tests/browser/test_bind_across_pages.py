@@ -26,8 +26,11 @@ SIDEBAR = '[data-testid="stSidebar"]'
 
 
 def _choose(page, label: str, option: str) -> None:
-    page.locator(SIDEBAR).get_by_role("combobox", name=label).click()
-    page.keyboard.type(option.split(" (")[0])
+    box = page.locator(SIDEBAR).get_by_role("combobox", name=label)
+    box.click()
+    # fill, not keyboard.type: keys typed while the sidebar re-rendered after the previous choice went
+    # nowhere, and the unfiltered list showed "Select all" first (CI rehearsal, 2026-12-02)
+    box.fill(option.split(" (")[0])
     # the typed text leaves this option first; Enter picks it (a click on it timed out on a loaded machine,
     # the list re-rendering under the pointer: "element is not stable")
     expect(page.get_by_role("option").first).to_have_text(option)
