@@ -130,7 +130,9 @@ class Context:
 # had made each of those collections ~40 ms, two fifths of the server's CPU.
 _FREEZE_LOCK = threading.Lock()
 _runs_started = 0
-REFREEZE_EVERY_S: Final = 10.0
+#: Measured with 20 sessions (bench/RESULTS.md, Run 12): p95 1.54 and 1.87 s at 3 s, 1.79 and 2.07 s at 10 s. A
+#: refreeze is one full collection (~240k objects, well under 0.1 s), so every 3 s costs a few percent of a core.
+REFREEZE_EVERY_S: Final = 3.0
 _last_refreeze = [time.monotonic()]
 
 
