@@ -6,6 +6,7 @@ a few countries or companies. UI module (imports streamlit).
 from __future__ import annotations
 
 import html
+import re
 from typing import Final
 
 import pandas as pd
@@ -20,6 +21,8 @@ from components.urlstate import embed_chart, present_from_url, view_query
 MAX_COMPARE: Final = 5
 #: Key prefix of the phone-width source line under each chart (static/a11y.css shows it below 640 px).
 NARROW_SOURCE_PREFIX: Final = "narrowsrc_"
+#: Key prefix of the phone-width title above each chart (static/a11y.css shows it, and hides the figure's own, below 640 px).
+NARROW_TITLE_PREFIX: Final = "narrowtitle_"
 
 # --- showing a chart ------------------------------------------------------------------
 
@@ -118,11 +121,32 @@ def show_chart(fig, key: str, filename: str, alt: str, on_select=None, selection
             st.plotly_chart(_Handover(spec), key=key, config=config, alt=alt, theme="streamlit", **kwargs)
         sink.empty()
         st.stop()
+    _narrow_title(spec, key)
     shown = st.plotly_chart(_Handover(spec), key=key, config=config, alt=alt, theme="streamlit", **kwargs)
     _narrow_source_line(spec, key)
     if exports:
         _image_button(spec, light, key, filename, image_format, height)
     return shown
+
+
+def _plain(text: object) -> str:
+    """A plotly label as plain text: our own tags (<br>, <b>) out, entities back (data text was escaped, so it
+    holds no tag of its own and comes back as it was)."""
+    return html.unescape(re.sub(r"<[^>]*>", " ", str(text or ""))).strip()
+
+
+def _narrow_title(spec: dict, key: str) -> None:
+    """The title and subtitle again as text above the chart. SVG text does not wrap, so on a phone a long title
+    inside the figure is cut at the screen's edge; static/a11y.css shows this block and hides the figure's own
+    title below 640 px (the image downloads keep the title inside the figure)."""
+    title = spec.get("layout", {}).get("title")
+    if not isinstance(title, dict) or not title.get("text"):
+        return
+    subtitle = (title.get("subtitle") or {}).get("text") if isinstance(title.get("subtitle"), dict) else None
+    with st.container(key=f"{NARROW_TITLE_PREFIX}{key}", gap="small"):
+        st.markdown(f"**{md_text(_plain(title['text']))}**")
+        if subtitle:
+            st.caption(md_text(_plain(subtitle)))
 
 
 def _narrow_source_line(spec: dict, key: str) -> None:

@@ -1,6 +1,6 @@
 """On a phone (390 px, a mobile browser), fresh loads of the pages with the most controls: nothing
-scrolls sideways, controls wrap instead of clipping, charts use the width, source lines wrap under the
-charts, and the map is not mostly blank. Every page is also narrowed to 390 px after its desktop load
+scrolls sideways, controls wrap instead of clipping, charts use the width, titles and source lines wrap
+around the charts, and the map is not mostly blank. Every page is also narrowed to 390 px after its desktop load
 in test_pages.
 """
 
@@ -48,6 +48,13 @@ def test_phone_layout(browser, base_url, path, title, min_charts):
             assert box and box["x"] + box["width"] <= PHONE["width"], box
             inside = page.locator('.js-plotly-plot .infolayer .annotation[data-index="0"]').first
             expect(inside).to_be_hidden()  # the figure's own line would run past the screen's edge
+            # the title too: SVG text does not wrap, so the figure's own title was cut at the screen's edge
+            heading = page.locator('[class*="st-key-narrowtitle_"]').first
+            expect(heading).to_be_visible()
+            expect(heading).to_contain_text("Fines per year by decision date, and cumulative (EUR)")
+            box = heading.bounding_box()
+            assert box and box["x"] + box["width"] <= PHONE["width"], box
+            expect(page.locator(".js-plotly-plot .infolayer .g-gtitle").first).to_be_hidden()
         if path == "/Map":
             page.wait_for_selector("path.choroplethlocation")
             height = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.height")
