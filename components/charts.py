@@ -142,7 +142,8 @@ def _narrow_title(spec: dict, key: str) -> None:
     title = spec.get("layout", {}).get("title")
     if not isinstance(title, dict) or not title.get("text"):
         return
-    subtitle = (title.get("subtitle") or {}).get("text") if isinstance(title.get("subtitle"), dict) else None
+    subtitle = title.get("subtitle")
+    subtitle = subtitle.get("text") if isinstance(subtitle, dict) else None
     with st.container(key=f"{NARROW_TITLE_PREFIX}{key}", gap="small"):
         st.markdown(f"**{md_text(_plain(title['text']))}**")
         if subtitle:
