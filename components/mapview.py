@@ -231,7 +231,12 @@ def flows_table(rows: pd.DataFrame, currency: str) -> None:
             ),
             hide_index=True,
             key="flows_table",
-            column_config={"value": st.column_config.NumberColumn(f"Amount ({currency})", format="%,.0f")},
+            column_config={
+                "origin": st.column_config.TextColumn("From (company's home country)"),
+                "destination": st.column_config.TextColumn("To (country that fined it)"),
+                "fines": st.column_config.NumberColumn("Fines", format="%d"),
+                "value": st.column_config.NumberColumn(f"Amount ({currency})", format="%,.0f"),
+            },
             alt="Cross-border flows: company home country to fining country",
         )
 

@@ -381,7 +381,10 @@ def _most_common(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
 
 
 def multi_authority(companies: pd.DataFrame, minimum: int = 2) -> pd.DataFrame:
-    return companies[companies["authorities"] >= minimum].reset_index(drop=True)
+    """Companies fined by at least `minimum` authorities, most authorities first (then the larger amount):
+    the chart's bars are the number of authorities, so they read in order."""
+    multi = companies[companies["authorities"] >= minimum]
+    return multi.sort_values(["authorities", "value"], ascending=False, kind="stable").reset_index(drop=True)
 
 
 def company_profile(frame: pd.DataFrame, group: str) -> pd.DataFrame:

@@ -146,6 +146,17 @@ def test_company_groups_roll_up(sample):
     assert "Meta A" in companies.index and "Meta" not in companies.index
 
 
+def test_several_authorities_ordered_by_authorities():
+    """The chart's bars are authority counts: most authorities first, so head(n) keeps the widest cases."""
+    rows = [{"country": c, "authority": c, "controller": "Wide", "decision_date": "2022-01-10", "amount": 1.0} for c in "ABC"]
+    rows += [{"country": c, "authority": c, "controller": "Rich", "decision_date": "2022-01-10", "amount": 1e6} for c in "AB"]
+    rows += [{"country": "A", "authority": "A", "controller": "Alone", "decision_date": "2022-01-10", "amount": 1e9}]
+    prepared = metrics.prepare(_frame(rows), metrics.Money("EUR"))
+    multi = metrics.multi_authority(metrics.by_company(prepared, "group"))
+    assert multi["company"].tolist() == ["Wide", "Rich"]
+    assert multi["authorities"].tolist() == [3, 2]
+
+
 def test_standing_basis_changes_value(sample):
     standing = metrics.prepare(sample, metrics.Money("EUR", amount_basis="standing"))
     assert metrics.by_country(standing, "authority").set_index("iso2").loc["IE", "value"] == 150
