@@ -44,7 +44,8 @@ with tiles:
     layout.kpi(
         f"Reduced for early payment ({cur})",
         figures.fmt_money(metrics.early_payment_reduction(rows), cur),
-        help="Reductions the authority granted for prompt payment or admission (e.g. Spain's 20% + 20%): no court involved."
+        help="Reductions for prompt payment or admission (Spain's 20% + 20%; Italy's half-fine settlement instead of an"
+        " appeal, art. 166(8) of the Privacy Code): no court involved."
         " The note adds fines an authority waived itself, with no court either.",
         note=sentences.waived_note(rows, cur),
     )
