@@ -140,6 +140,32 @@ def settled_chart_data(page, timeout: int = APP_TIMEOUT_MS) -> list:
     return chart_data(page)
 
 
+def choose_option(page, label: str, option: str) -> None:
+    """Pick `option` in the sidebar's select box or multiselect `label`, robust to a loaded machine."""
+    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label)
+    options = page.get_by_role("option")
+    for _attempt in range(4):
+        box.click()
+        # fill, not keyboard.type: keys typed while the sidebar re-rendered after the previous choice went
+        # nowhere, and the unfiltered list showed "Select all" first (CI rehearsal, 2026-12-02)
+        box.fill(option.split(" (")[0])
+        try:
+            # the typed text leaves this option first; Enter picks it (a click on it timed out on a loaded
+            # machine, the list re-rendering under the pointer: "element is not stable")
+            expect(options.first).to_have_text(option, timeout=5_000)
+            break
+        except AssertionError:
+            # the list closed as the field was filled and ArrowDown did not bring it back (CI, stop 18):
+            # close whatever is left, let the app settle and start again
+            page.keyboard.press("Escape")
+            wait_for_app(page)
+    else:
+        raise AssertionError(f"{label}: no option {option!r} appeared after four tries")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+
+
 def metric_values(page) -> list[str]:
     return page.locator('[data-testid="stMetricValue"]').all_inner_texts()
 

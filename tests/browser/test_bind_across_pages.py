@@ -17,37 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from ._support import expect, query, sidebar_link, wait_for_app
+from ._support import choose_option, query, sidebar_link, wait_for_app
 from .conftest import free_port
 
 PROBE = Path(__file__).resolve().parent / "bind_probe"
 
 SIDEBAR = '[data-testid="stSidebar"]'
-
-
-def _choose(page, label: str, option: str) -> None:
-    box = page.locator(SIDEBAR).get_by_role("combobox", name=label)
-    options = page.get_by_role("option")
-    for _attempt in range(4):
-        box.click()
-        # fill, not keyboard.type: keys typed while the sidebar re-rendered after the previous choice went
-        # nowhere, and the unfiltered list showed "Select all" first (CI rehearsal, 2026-12-02)
-        box.fill(option.split(" (")[0])
-        try:
-            # the typed text leaves this option first; Enter picks it (a click on it timed out on a loaded
-            # machine, the list re-rendering under the pointer: "element is not stable")
-            expect(options.first).to_have_text(option, timeout=5_000)
-            break
-        except AssertionError:
-            # the list closed as the field was filled and ArrowDown did not bring it back (CI, stop 18):
-            # close whatever is left, let the app settle and start again
-            page.keyboard.press("Escape")
-            wait_for_app(page)
-    else:
-        raise AssertionError(f"{label}: no option {option!r} appeared after four tries")
-    page.keyboard.press("Enter")
-    page.keyboard.press("Escape")
-    wait_for_app(page)
 
 
 def _controls(page) -> tuple[str, str]:
@@ -60,8 +35,8 @@ def _controls(page) -> tuple[str, str]:
 def test_filters_survive_page_switches(page, base_url):
     page.goto(base_url + "/")
     wait_for_app(page, "Enforcement Atlas")
-    _choose(page, "Display currency", "USD")
-    _choose(page, "Authority countries", "Ireland (IE)")
+    choose_option(page, "Display currency", "USD")
+    choose_option(page, "Authority countries", "Ireland (IE)")
     page.wait_for_url(lambda u: query(u).get("cur") == ["USD"] and query(u).get("country") == ["Ireland (IE)"])
 
     for label, title in (("Fines", "Fines"), ("Map", "Map"), ("Appeals", "Appeals")):
@@ -80,7 +55,7 @@ def test_filters_survive_page_switches(page, base_url):
     assert "USD" in currency and "Ireland (IE)" in countries
 
     # back to the default: the parameter leaves the URL on the page that changed it
-    _choose(page, "Display currency", "EUR")
+    choose_option(page, "Display currency", "EUR")
     page.wait_for_url(lambda u: "cur" not in query(u) and query(u).get("country") == ["Ireland (IE)"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._support import (
     UI_TIMEOUT_MS,
+    choose_option,
     expect,
     metric_values,
     new_page,
@@ -37,9 +38,7 @@ def test_link_restores_the_view(page, browser, base_url):
     baseline = metric_values(page)
 
     # display currency USD, through the sidebar selectbox
-    page.get_by_role("combobox", name="Display currency").click()
-    page.keyboard.type("USD")
-    page.get_by_role("option", name="USD", exact=True).click()
+    choose_option(page, "Display currency", "USD")
     expect(page.locator('[data-testid="stMetricValue"]').nth(1)).to_contain_text("USD")
     wait_for_app(page)
 
