@@ -253,15 +253,18 @@ def _base(title: str, source: str, height: int = 420, data: list | None = None, 
     return go.Figure(data=data, layout=full)
 
 
+def _subtitle(text: str, top: int | None) -> tuple[dict, int]:
+    """The subtitle (the active filters) and the top margin that makes room for it: one rule for both forms."""
+    return {"text": safe_text(text), "font": {"size": 12}}, (top if top is not None else 60) + 20
+
+
 def add_subtitle(fig: go.Figure, text: str) -> go.Figure:
     """The active filters under the title, so an exported image says what it shows."""
     if not text:
         return fig
-    top = fig.layout.margin.t if fig.layout.margin.t is not None else 60
     # attribute sets, not update_layout(): it walks the "title_subtitle" paths through plotly's
     # relayout machinery, ~5 ms a chart on every chart of every rerun
-    fig.layout.title.subtitle = dict(text=safe_text(text), font=dict(size=12))
-    fig.layout.margin.t = top + 20
+    fig.layout.title.subtitle, fig.layout.margin.t = _subtitle(text, fig.layout.margin.t)
     return fig
 
 
@@ -271,12 +274,10 @@ def add_subtitle_spec(spec: dict, text: str) -> dict:
         return spec
     layout = spec.setdefault("layout", {})
     margin = layout.setdefault("margin", {})
-    top = margin.get("t")
     title = layout.get("title")
     if not isinstance(title, dict):
         title = layout["title"] = {} if title is None else {"text": title}
-    title["subtitle"] = {"text": safe_text(text), "font": {"size": 12}}
-    margin["t"] = (top if top is not None else 60) + 20
+    title["subtitle"], margin["t"] = _subtitle(text, margin.get("t"))
     return spec
 
 
