@@ -28,6 +28,7 @@ PROFILE_COLUMNS = [
     "appeal",
     "payment",
     "paid_x",
+    "status_checked",
     "source",
     "notes",
 ]

@@ -223,6 +223,21 @@ def test_fines_profile_links_keep_the_filters():
         assert q["company"] and "search" not in q, link  # the Fines page's own search stays behind
 
 
+def test_tables_say_how_current_each_status_is():
+    """The Fines table and a company's profile show the date of the source behind each row's status."""
+    from components import data
+
+    checked = data.load_bundle().fines.set_index("fine_id")["status_checked"]
+    at = run("pages/7_Fines.py", search="clearview")
+    table = next(d.value for d in at.dataframe if "profile" in d.value.columns)
+    assert "status_checked" in table.columns
+    nl = table[table["controller"].str.contains("Clearview") & (table["country_name"] == "Netherlands")]
+    assert nl["status_checked"].tolist() == [checked["NL-AP-2024-CLEARVIEW"]]
+    at = run("pages/2_Companies.py", company="Clearview AI")
+    profile = next(d.value for d in at.dataframe if "status_checked" in d.value.columns)
+    assert profile["status_checked"].notna().sum() >= 5
+
+
 def test_fines_table_lists_the_largest_and_says_so(monkeypatch):
     """Past FINES_TABLE_ROWS the table lists the largest matching rows, the caption says how many
     match and that the downloads have them all; the order is the one the whole table would have."""
