@@ -71,6 +71,7 @@ EVENT_OUTCOMES: Final = (
     "pending",
     "dismissed",  # an appeal or application dismissed on procedure
     "early_payment",  # Spain and others: reduced for prompt payment or admission (not a court)
+    "admission",  # an early_payment_reduction for admitting liability alone: no payment implied (Spain, art. 85(1))
     "waived",  # for a waiver event: the authority gave up its own fine
     "",
 )
