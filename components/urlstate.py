@@ -42,7 +42,16 @@ def embed_chart() -> int | None:
 # brings the values back. So the global controls sync with the URL here: the URL sets the value
 # before the widget is created, and a change writes the URL back. Page links carry the parameters
 # (view_query). Page-only controls (on one page, never re-created elsewhere) use bind=.
+#
+# Each rerun takes its query string from the browser's address bar. When two controls change within
+# one round trip (a currency, then at once a country), the second rerun still carries the address
+# from before the first change, and the first change was lost: 3 of 6 tries in Chromium
+# (tests/browser/test_links.py::test_quick_changes_keep_every_control). So a change writes every
+# bound control's value to the URL, not only its own: the widget values a rerun brings are current
+# even when its address is not. Reruns no control started (a link, the back button) still take the
+# URL as it is.
 _MISSING = object()
+_SYNCS = "_urlstate_syncs"  # session state: URL parameter -> its control's sync (all bound controls)
 
 
 def bound(
@@ -99,14 +108,24 @@ def bound(
     st.session_state[key] = wanted
 
     def sync() -> None:
-        value = st.session_state.get(key)
+        if key not in st.session_state:  # its widget was not drawn on the last run
+            return
+        value = st.session_state[key]
         if value == default or (kind == "multi" and not value and not default):
             if key in st.query_params:
                 del st.query_params[key]
         else:
             st.query_params[key] = to_url(value)
 
-    return widget(label, *args, key=key, on_change=sync, **kwargs)
+    syncs = st.session_state.setdefault(_SYNCS, {})
+    syncs[key] = sync
+    return widget(label, *args, key=key, on_change=_sync_all, **kwargs)
+
+
+def _sync_all() -> None:
+    """A bound control changed: write every bound control's value to the URL (see the comment above)."""
+    for sync in list(st.session_state.get(_SYNCS, {}).values()):
+        sync()
 
 
 def set_global(key: str, value: str | list[str]) -> None:
