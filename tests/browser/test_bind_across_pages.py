@@ -14,10 +14,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
-from ._support import choose_option, query, sidebar_link, wait_for_app
+from ._support import choose_option, expect, query, sidebar_link, wait_for_app
 from .conftest import free_port
 
 PROBE = Path(__file__).resolve().parent / "bind_probe"
@@ -37,7 +38,10 @@ def test_filters_survive_page_switches(page, base_url):
     wait_for_app(page, "Enforcement Atlas")
     choose_option(page, "Display currency", "USD")
     choose_option(page, "Authority countries", "Ireland (IE)")
-    page.wait_for_url(lambda u: query(u).get("cur") == ["USD"] and query(u).get("country") == ["Ireland (IE)"])
+    try:
+        page.wait_for_url(lambda u: query(u).get("cur") == ["USD"] and query(u).get("country") == ["Ireland (IE)"])
+    except Exception as error:  # say what the page held, not only that the URL never matched
+        raise AssertionError(f"URL {page.url}, controls {_controls(page)}") from error
 
     for label, title in (("Fines", "Fines"), ("Map", "Map"), ("Appeals", "Appeals")):
         sidebar_link(page, label).click()
@@ -91,9 +95,22 @@ def probe_url():
     "switches to the entry page. When this passes, bind= can replace urlstate.bound (see its comment).",
 )
 def test_streamlit_bind_across_pages(page, probe_url):
+    # Three tries: the probe counts as fixed only if the value holds every time, so one lucky
+    # ordering on a loaded machine cannot pass it for fixed.
+    held = [_bound_value_holds(page, probe_url) for _ in range(3)]
+    assert all(held), held
+
+
+def _bound_value_holds(page, probe_url) -> bool:
     page.goto(probe_url + "/Other?cur=USD")
     wait_for_app(page, "Other")
+    expect(page.get_by_text("cur is USD")).to_have_count(1)  # the deep link's value was read on Other
     page.locator('[data-testid="stSidebarUserContent"] a').filter(has_text="Home").click()
+    # The switch is over only once the address is the entry page's: until then the previous page's
+    # elements ("cur is USD" under the new title) may still stand, and on a loaded CI machine the
+    # asserts once read those stale elements and passed (an XPASS that said nothing).
+    page.wait_for_url(lambda u: urlparse(u).path == "/")
     wait_for_app(page, "Home")
-    assert page.get_by_text("cur is USD").count() == 1, page.locator('[data-testid="stMain"]').inner_text()
-    assert query(page.url).get("cur") == ["USD"], page.url
+    page.wait_for_timeout(500)
+    wait_for_app(page, "Home")
+    return page.get_by_text("cur is USD").count() == 1 and query(page.url).get("cur") == ["USD"]
