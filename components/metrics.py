@@ -192,10 +192,7 @@ def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
     if flt.countries:
         mask &= frame["country"].isin(flt.countries)
     if flt.company.strip():
-        needle = flt.company.strip()
-        mask &= frame["controller"].str.contains(needle, case=False, regex=False, na=False) | frame[
-            "controller_group"
-        ].str.contains(needle, case=False, regex=False, na=False)
+        mask &= names_match(frame["controller"], flt.company) | names_match(frame["controller_group"], flt.company)
     if flt.sectors:
         mask &= frame["sector"].isin(flt.sectors)
     if flt.appeal:
@@ -209,6 +206,16 @@ def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
     if flt.violations and "violation" in frame:
         mask &= frame["violation"].isin(flt.violations)
     return _selected(frame, mask.to_numpy())
+
+
+def names_match(names: pd.Series, text: str) -> pd.Series:
+    """True where a name has a word starting with `text` (case-insensitive, literal).
+
+    "TIM" finds "TIM S.p.A." and "Telecom Italia (TIM)", not "Optimove" or "Curenergía" (a plain
+    substring search listed those too); "clear" still finds "Clearview AI". Decided once per
+    distinct name."""
+    pattern = re.compile(r"(?<!\w)" + re.escape(text.strip()), re.IGNORECASE)
+    return map_unique(names, lambda v: isinstance(v, str) and pattern.search(v) is not None).astype(bool)
 
 
 def _selected(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:

@@ -157,7 +157,15 @@ def filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         key=P.COUNTRIES,
         placeholder="All countries",
     )
-    company = bound(st.text_input, "Company", key=P.COMPANY_SEARCH, kind="text", placeholder="e.g. Clearview", max_chars=200)
+    company = bound(
+        st.text_input,
+        "Company",
+        key=P.COMPANY_SEARCH,
+        kind="text",
+        placeholder="e.g. Clearview",
+        max_chars=200,
+        help="Finds companies and groups with a word that starts with this text: TIM finds TIM S.p.A., not Optimove.",
+    )
     sector_label = lambda s: schema.SECTOR_LABELS.get(s, s)  # noqa: E731 - uploads keep their own wording
     sectors = list(opts.sectors)
     chosen_sectors = bound(

@@ -167,10 +167,18 @@ def test_filters(sample):
     f = metrics.apply_filters
     assert len(f(prepared, metrics.Filters(countries=("FR",)))) == 2
     assert len(f(prepared, metrics.Filters(company="meta"))) == 2
+    assert len(f(prepared, metrics.Filters(company="eta"))) == 0  # inside a word: not a match
     assert len(f(prepared, metrics.Filters(date_from=dt.date(2023, 1, 1), date_to=dt.date(2023, 12, 31)))) == 2
     assert len(f(prepared, metrics.Filters(appeal=("reduced", "annulled")))) == 2
     assert len(f(prepared, metrics.Filters(types=("no_fine",)))) == 1
     assert len(f(prepared, metrics.Filters(types=metrics.DEFAULT_TYPES))) == 5
+
+
+def test_company_search_matches_word_starts():
+    names = pd.Series(["TIM S.p.A.", "Optimove", "Telecom Italia (TIM)", "Curenergía", None, "Timberland", "Clearview AI"])
+    assert metrics.names_match(names, "tim").tolist() == [True, False, True, False, False, True, False]
+    assert metrics.names_match(names, " clear ").tolist()[-1]
+    assert metrics.names_match(names, "(TIM").tolist() == [False, False, True, False, False, False, False]  # literal
 
 
 def test_appeal_outcomes_and_money_removed(sample):
