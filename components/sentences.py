@@ -54,7 +54,7 @@ def filter_summary(flt: metrics.Filters, first: dt.date | None = None, last: dt.
     if date_from or date_to:
         parts.append(f"{date_from.isoformat() if date_from else 'start'} to {date_to.isoformat() if date_to else 'latest'}")
     if flt.company.strip():
-        parts.append(f"company contains “{flt.company.strip()}”")
+        parts.append(f"company “{flt.company.strip()}”")
     if flt.sectors:
         parts.append(_listed(schema.SECTOR_LABELS.get(s, s) for s in flt.sectors))
     if flt.articles:
