@@ -63,7 +63,12 @@ PARAMS: Final[tuple[Param, ...]] = (
     Param(DATE_FROM, "global", "First decision date shown (ISO date)", "2020-01-01"),
     Param(DATE_TO, "global", "Last decision date shown (ISO date)", "2024-12-31"),
     Param(COUNTRIES, "global", "Fining authorities' countries, as labelled (name and ISO-2), repeatable", "Ireland (IE)"),
-    Param(COMPANY_SEARCH, "global", "Company name contains (case-insensitive)", "clearview"),
+    Param(
+        COMPANY_SEARCH,
+        "global",
+        "Company or group name has a word starting with this (case-insensitive: `TIM` finds TIM S.p.A., not Optimove)",
+        "clearview",
+    ),
     Param(SECTORS, "global", "Sectors as listed in the filter, repeatable", "Technology and online platforms"),
     Param(APPEAL, "global", "Appeal statuses as labelled, repeatable", "Appeal pending"),
     Param(PAYMENT, "global", "Payment statuses as labelled, repeatable", "Unpaid"),
