@@ -189,7 +189,7 @@ def ranking_table(per_country: pd.DataFrame, column: str, label: str, currency: 
         currency,
         "The map's figures per country",
         columns=["name", "iso2", column],
-        height=600,
+        max_height=600,
         widths={"name": 120, "iso2": 44},
     )
 

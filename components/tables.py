@@ -114,6 +114,12 @@ def column_config(columns: list[str], currency: str, overrides: dict | None = No
     return out
 
 
+def fitted_height(rows: int, max_height: int, row_height: int = 35) -> int:
+    """A grid's height: at most `max_height`, no taller than its header and rows, so one country's
+    row does not sit above a band of empty grid (the Map's table with one country selected)."""
+    return min(max_height, row_height * (rows + 1) + 3)
+
+
 def show(frame: pd.DataFrame, key: str, currency: str, alt: str, columns: list[str] | None = None, **kwargs):
     """st.dataframe with the shared column configuration; blanks read "unknown"."""
     columns = list(columns or [c for c in frame.columns if c in COLUMNS])
@@ -122,6 +128,8 @@ def show(frame: pd.DataFrame, key: str, currency: str, alt: str, columns: list[s
     widths = kwargs.pop("widths", None)
     if str(st.query_params.get(P.PRESENT, "")).lower() in ("1", "true", "yes"):
         kwargs.setdefault("row_height", 46)  # presentation mode: rows that read from the back of a room
+    if "max_height" in kwargs:
+        kwargs["height"] = fitted_height(len(frame), kwargs.pop("max_height"), kwargs.get("row_height", 35))
     return st.dataframe(
         frame[columns],
         hide_index=True,
