@@ -542,11 +542,29 @@ def waived_by_authorities(frame: pd.DataFrame) -> tuple[float, int]:
     return float(waived["waived_x"].sum()), len(waived)
 
 
+#: A ruling by the fining authority itself on a request to reconsider (Spain's recurso de reposición),
+#: recorded as a court_ruling with this in its court: upheld, but no court has looked at the fine yet.
+AUTHORITY_REVIEW: Final = re.compile(r"recurso de reposici", re.IGNORECASE)
+
+
+def authority_review_only(frame: pd.DataFrame, events: pd.DataFrame) -> pd.Index:
+    """The money rows' fine_ids whose every ruling is the authority's own review, not a court's."""
+    if "court" not in events or not len(events):
+        return pd.Index([], dtype=object)
+    rulings = events[events["event"] == "court_ruling"]
+    review = rulings["court"].fillna("").astype(str).str.contains(AUTHORITY_REVIEW)
+    only = set(rulings.loc[review, "fine_id"]) - set(rulings.loc[~review, "fine_id"])
+    ids = money_rows(frame)["fine_id"]
+    return pd.Index(ids[ids.isin(only)].unique())
+
+
 @memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
 def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Days from decision to the latest ruling, for fines with a ruling."""
+    """Days from decision to the latest ruling, for fines with a court's ruling (the authority's own
+    reconsideration alone is not a court's: authority_review_only)."""
     latest = latest_outcome_dates(events)
     money = money_rows(frame)
+    latest = latest[~latest.index.isin(authority_review_only(money, events))]
     out = money[money["fine_id"].isin(latest.index)].copy()
     out["outcome_date"] = _lookup_dates(out["fine_id"], latest)
     out["days"] = (out["outcome_date"] - out["decision_date"]).dt.days

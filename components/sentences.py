@@ -150,6 +150,17 @@ def published_sources(published: pd.DataFrame) -> str:
     return " · ".join(sorted(set(labels)))
 
 
+def review_only_note(reviewed: int, upheld: int) -> str | None:
+    """Under the outcomes: how many 'upheld' fines no court has looked at yet (None if none)."""
+    if not reviewed:
+        return None
+    return (
+        f"{reviewed:,} of the {upheld:,} fines shown as upheld were upheld only by the fining authority itself, on a"
+        " request to reconsider (Spain's recurso de reposición), not by a court; a court appeal may still follow."
+        " The timing chart leaves them out."
+    )
+
+
 def waived_note(frame: pd.DataFrame, currency: str) -> str | None:
     """'+ EUR 400k waived (1 fine)': what authorities waived themselves, the other cut no court made (None if none)."""
     from components.figures import fmt_money  # late, as in profile_summary

@@ -63,6 +63,11 @@ with left:
         outcomes, value_col, f"Outcomes: {what}", axis, ctx.source_line(), cur if measure == "money" else None
     )
     layout.show_chart(fig, "appeals_outcomes", "atlas-appeal-outcomes", alt="Appeal outcomes")
+    upheld = int(outcomes.loc[outcomes["status"] == "upheld", "fines"].sum()) if len(outcomes) else 0
+    reviewed = money["fine_id"].isin(metrics.authority_review_only(money, ctx.events)) & (money["appeal_status"] == "upheld")
+    note = sentences.review_only_note(int(reviewed.sum()), upheld)
+    if note:
+        st.caption(note)
     charts.numbers(
         outcomes.assign(series=outcomes["status"].map(figures.STATUS_LABELS)),
         "appeals_numbers",

@@ -253,3 +253,17 @@ def test_the_default_selection_of_a_merged_view_is_a_slice_with_the_same_rows():
     some = metrics.apply_filters(merged, metrics.Filters(countries=("IE", "FR")))
     assert set(some["country"]) == {"IE", "FR"}
     assert len(some) == int((expected["country"].isin(["IE", "FR"])).sum())
+
+
+def test_authority_review_alone_is_not_a_court():
+    frame = pd.DataFrame({"fine_id": ["A", "B", "C"], "decision_type": ["fine", "fine", "fine"]})
+    events = pd.DataFrame(
+        {
+            "fine_id": ["A", "B", "B", "C"],
+            "event": ["court_ruling", "court_ruling", "court_ruling", "court_ruling"],
+            "court": ["AEPD (recurso de reposición)", "AEPD (recurso de reposición)", "Audiencia Nacional", "Tribunale di Roma"],
+        }
+    )
+    # A: only the AEPD's own reconsideration; B went on to a court; C only a court
+    assert list(metrics.authority_review_only(frame, events)) == ["A"]
+    assert list(metrics.authority_review_only(frame, events.drop(columns="court"))) == []  # uploads may carry no court

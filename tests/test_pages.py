@@ -162,6 +162,21 @@ def test_question_courts_removed_from_ireland(raw_fines):
     assert metric(at, "Removed by courts (EUR)") == fmt_money(removed, "EUR")
 
 
+def test_appeals_say_which_upheld_fines_no_court_has_seen(raw_fines):
+    """Spain's recurso de reposición is the AEPD reviewing itself: the page says how many 'upheld' rest on it alone."""
+    events = pd.read_csv(ROOT / "data" / "events.csv", dtype=str, keep_default_na=False)
+    rulings = events[events["event"] == "court_ruling"]
+    review = rulings["court"].str.contains("reposici", case=False)
+    only = set(rulings.loc[review, "fine_id"]) - set(rulings.loc[~review, "fine_id"])
+    spain = money(raw_fines[raw_fines["country"] == "ES"])
+    expected = int((spain["fine_id"].isin(only) & (spain["appeal_status"] == "upheld")).sum())
+    assert expected > 0  # the bundled data has such fines; the check below must not pass on an empty set
+    at = run("pages/5_Appeals.py", country=["Spain (ES)"])
+    upheld = int((spain["appeal_status"] == "upheld").sum())
+    notes = [c.value for c in at.caption if "request to reconsider" in c.value]
+    assert notes and notes[0].startswith(f"{expected:,} of the {upheld:,} fines shown as upheld"), notes
+
+
 def test_empty_filters_show_an_empty_state_not_an_error():
     at = run(q="no company is called this")
     assert not at.exception

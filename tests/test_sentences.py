@@ -12,3 +12,9 @@ def test_filter_summary_names_the_company_search_as_typed():
 
 def test_filter_summary_without_filters():
     assert sentences.filter_summary(metrics.Filters()) == "All fines in the data"
+
+
+def test_review_only_note_says_no_court_has_looked_yet():
+    assert sentences.review_only_note(0, 80) is None
+    note = sentences.review_only_note(7, 89)
+    assert note.startswith("7 of the 89 fines shown as upheld") and "not by a court" in note
