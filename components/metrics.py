@@ -547,15 +547,24 @@ def waived_by_authorities(frame: pd.DataFrame) -> tuple[float, int]:
 AUTHORITY_REVIEW: Final = re.compile(r"recurso de reposici", re.IGNORECASE)
 
 
-def authority_review_only(frame: pd.DataFrame, events: pd.DataFrame) -> pd.Index:
-    """The money rows' fine_ids whose every ruling is the authority's own review, not a court's."""
+def authority_review_only(events: pd.DataFrame) -> frozenset[str]:
+    """The fines whose every ruling is the authority's own review, not a court's (from the events alone:
+    a few thousand rows, so a page can ask on every rerun without touching a large selection)."""
     if "court" not in events or not len(events):
-        return pd.Index([], dtype=object)
+        return frozenset()
     rulings = events[events["event"] == "court_ruling"]
     review = rulings["court"].fillna("").astype(str).str.contains(AUTHORITY_REVIEW)
-    only = set(rulings.loc[review, "fine_id"]) - set(rulings.loc[~review, "fine_id"])
-    ids = money_rows(frame)["fine_id"]
-    return pd.Index(ids[ids.isin(only)].unique())
+    return frozenset(set(rulings.loc[review, "fine_id"]) - set(rulings.loc[~review, "fine_id"]))
+
+
+def upheld_by_authority_only(frame: pd.DataFrame, events: pd.DataFrame) -> int:
+    """How many of the selection's upheld fines rest only on the authority's own review."""
+    ids = authority_review_only(events)
+    if not ids:
+        return 0
+    money = money_rows(frame)
+    upheld = money.loc[money["appeal_status"] == "upheld", "fine_id"]  # few rows: the id lookup stays cheap
+    return int(upheld.isin(ids).sum())
 
 
 @memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
@@ -564,7 +573,7 @@ def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     reconsideration alone is not a court's: authority_review_only)."""
     latest = latest_outcome_dates(events)
     money = money_rows(frame)
-    latest = latest[~latest.index.isin(authority_review_only(money, events))]
+    latest = latest[~latest.index.isin(authority_review_only(events))]
     out = money[money["fine_id"].isin(latest.index)].copy()
     out["outcome_date"] = _lookup_dates(out["fine_id"], latest)
     out["days"] = (out["outcome_date"] - out["decision_date"]).dt.days

@@ -64,8 +64,7 @@ with left:
     )
     layout.show_chart(fig, "appeals_outcomes", "atlas-appeal-outcomes", alt="Appeal outcomes")
     upheld = int(outcomes.loc[outcomes["status"] == "upheld", "fines"].sum()) if len(outcomes) else 0
-    reviewed = money["fine_id"].isin(metrics.authority_review_only(money, ctx.events)) & (money["appeal_status"] == "upheld")
-    note = sentences.review_only_note(int(reviewed.sum()), upheld)
+    note = sentences.review_only_note(metrics.upheld_by_authority_only(money, ctx.events), upheld)
     if note:
         st.caption(note)
     charts.numbers(

@@ -265,5 +265,9 @@ def test_authority_review_alone_is_not_a_court():
         }
     )
     # A: only the AEPD's own reconsideration; B went on to a court; C only a court
-    assert list(metrics.authority_review_only(frame, events)) == ["A"]
-    assert list(metrics.authority_review_only(frame, events.drop(columns="court"))) == []  # uploads may carry no court
+    assert metrics.authority_review_only(events) == {"A"}
+    assert metrics.authority_review_only(events.drop(columns="court")) == set()  # uploads may carry no court
+    frame["appeal_status"] = ["upheld", "upheld", "reduced"]
+    assert metrics.upheld_by_authority_only(frame, events) == 1
+    frame["appeal_status"] = ["pending", "upheld", "reduced"]  # a court appeal lodged since: no longer counted
+    assert metrics.upheld_by_authority_only(frame, events) == 0

@@ -140,8 +140,11 @@ def settled_chart_data(page, timeout: int = APP_TIMEOUT_MS) -> list:
     return chart_data(page)
 
 
-def choose_option(page, label: str, option: str) -> None:
-    """Pick `option` in the sidebar's select box or multiselect `label`, robust to a loaded machine."""
+def choose_option(page, label: str, option: str, settle: bool = True) -> None:
+    """Pick `option` in the sidebar's select box or multiselect `label`, robust to a loaded machine.
+
+    settle=False returns as soon as the choice is made, without waiting for the app's rerun (for a test
+    of changes made in quick succession)."""
     box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label)
     options = page.get_by_role("option")
     for _attempt in range(4):
@@ -163,7 +166,8 @@ def choose_option(page, label: str, option: str) -> None:
         raise AssertionError(f"{label}: no option {option!r} appeared after four tries")
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
-    wait_for_app(page)
+    if settle:
+        wait_for_app(page)
 
 
 def metric_values(page) -> list[str]:

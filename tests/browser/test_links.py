@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ._support import (
     UI_TIMEOUT_MS,
     choose_option,
@@ -135,21 +137,47 @@ def test_sidebar_navigation_keeps_a_linked_view(page, base_url):
 
 
 def test_quick_changes_keep_every_control(page, base_url):
-    """Two controls changed within one round trip both hold: the second rerun still carries the
-    address from before the first change (Streamlit takes it from the browser), and the first
-    choice was lost in 3 of 6 tries before urlstate wrote every bound control on a change."""
+    """Two controls changed within one round trip both hold.
+
+    Streamlit takes each rerun's query string from the address bar. When the second change leaves before
+    the server's answer to the first has updated the address, the second rerun carries the old address;
+    before urlstate wrote every bound control on a change, the first choice was then lost (3 of 6 quick
+    choices in Chromium on a loaded machine). The server's messages are held back here while both
+    choices are made, so the round trip is slow on any machine."""
+    held: list = []
+    holding = [False]
+    routes: list = []
+
+    def slow_stream(ws):
+        routes.append(ws)
+        server = ws.connect_to_server()  # the page's messages still go straight to the server
+
+        def from_server(message):
+            if holding[0]:
+                held.append(message)
+            else:
+                ws.send(message)
+
+        server.on_message(from_server)
+
+    page.route_web_socket(re.compile(r"/_stcore/stream"), slow_stream)
     page.goto(base_url + "/")
     wait_for_app(page, "Enforcement Atlas")
-    sidebar = page.locator(SIDEBAR)
-    for label, option in (("Display currency", "USD"), ("Authority countries", "Ireland (IE)")):
-        box = sidebar.get_by_role("combobox", name=label)
-        box.click()
-        box.fill(option.split(" (")[0])
-        expect(page.get_by_role("option").first).to_have_text(option)
-        page.keyboard.press("Enter")  # no wait for the app between the two: that is the point
-        page.keyboard.press("Escape")
-    page.wait_for_url(lambda u: query(u).get("cur") == ["USD"] and query(u).get("country") == ["Ireland (IE)"])
+    holding[0] = True
+    choose_option(page, "Display currency", "USD", settle=False)
+    choose_option(page, "Authority countries", "Ireland (IE)", settle=False)
+    page.wait_for_timeout(1_000)  # both reruns have reached the server; its answers wait here
+    assert held, "no server message was held back: the test did not slow the round trip"
+    holding[0] = False
+    for message in held:  # in order, to the page's socket
+        routes[-1].send(message)
+    held.clear()
+    try:
+        page.wait_for_url(lambda u: query(u).get("cur") == ["USD"] and query(u).get("country") == ["Ireland (IE)"])
+    except Exception as error:  # the lost choice shows in the address: say what it held
+        raise AssertionError(f"a quick second change lost the first: {page.url}") from error
     wait_for_app(page)
+    sidebar = page.locator(SIDEBAR)
     assert "USD" in sidebar.get_by_role("combobox", name="Display currency").input_value()
     expect(sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Authority countries")).to_contain_text(
         "Ireland (IE)"
