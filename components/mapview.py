@@ -14,7 +14,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, layout, metrics, panels, population, tables
+from components import countries, figures, layout, metrics, panels, population, sentences, tables
 from components import params as P
 
 #: metric -> (label, column, is_share, is_count)
@@ -194,14 +194,19 @@ def ranking_table(per_country: pd.DataFrame, column: str, label: str, currency: 
     )
 
 
-def notes(perspective: str, metric: str) -> None:
-    """Under the map: the boundaries' disclaimer, how to read the classes, what a click does, the population source."""
+def notes(perspective: str, metric: str, rows: pd.DataFrame | None = None, currency: str = "EUR", flows: bool = False) -> None:
+    """Under the map: the boundaries' disclaimer, how to read the classes, what a click does, the population
+    source, and (by company home or with flows) how many fines have no known home and so are not drawn."""
     st.caption(
         figures.UN_DISCLAIMER + " Grey: no fines in this selection. Classes are on a log scale so small countries show "
         "beside Ireland; Malta, Luxembourg, Cyprus and Liechtenstein are drawn as dots."
     )
     if perspective == "authority":
         st.caption("Click a country to filter every page to its authority; clear it in the sidebar.")
+    if rows is not None and (perspective != "authority" or flows):
+        note = sentences.home_note(metrics.home_coverage(rows), currency)
+        if note:
+            st.caption(note)
     if metric in PER_CAPITA:
         st.caption(population.source_note(population.load()) + ". Source of each figure: data/population.csv.")
 

@@ -119,6 +119,28 @@ def home_country(fines: pd.DataFrame) -> pd.Series:
     return group.where(has_group, fines["controller_country"] if "controller_country" in fines else group)
 
 
+@dataclass(frozen=True)
+class HomeCoverage:
+    """How the selection's money rows got a home country (the company-home map and the flows)."""
+
+    total: int
+    missing: int  # no home at all: not drawn
+    missing_imposed: float  # their amount imposed, in the display currency
+    establishment: int  # parent group unknown: the home is where the fined entity is established
+
+
+def home_coverage(frame: pd.DataFrame) -> HomeCoverage:
+    money = money_rows(frame)
+    home = home_country(money)
+    missing = (home.isna() | (home == "")).to_numpy()
+    if "group_country" in money:
+        group = money["group_country"]
+        fell_back = ((group.isna() | (group == "")).to_numpy()) & ~missing
+    else:
+        fell_back = ~missing
+    return HomeCoverage(len(money), int(missing.sum()), float(money["imposed_x"].to_numpy()[missing].sum()), int(fell_back.sum()))
+
+
 @memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
 def decided_label(frame: pd.DataFrame) -> pd.Series:
     """The decision date as known: 2021-05-04, 2021-05 (month known) or 2021 (year known), never a made-up 1st."""

@@ -150,6 +150,23 @@ def published_sources(published: pd.DataFrame) -> str:
     return " · ".join(sorted(set(labels)))
 
 
+def home_note(cov, currency: str) -> str | None:
+    """Under the company-home map and the flows: how the homes were found, and what is left out (None if all known)."""
+    from components.figures import fmt_money  # late, as in profile_summary
+
+    parts = []
+    if cov.establishment:
+        parts.append(
+            f"For {cov.establishment:,} of {cov.total:,} fines the parent group is not known (mostly anonymised companies"
+            " and private persons): their home is the country where the fined entity is established."
+        )
+    if cov.missing:
+        parts.append(
+            f"{cov.missing:,} ({fmt_money(cov.missing_imposed, currency)} imposed) have no known home at all and are not drawn."
+        )
+    return " ".join(parts) or None
+
+
 def review_only_note(reviewed: int, upheld: int) -> str | None:
     """Under the outcomes: how many 'upheld' fines no court has looked at yet (None if none)."""
     if not reviewed:

@@ -92,7 +92,7 @@ rows = mapview.up_to(ctx.filtered, year)
 per_country = mapview.per_country(rows, perspective)
 with right:
     mapview.ranking_table(per_country, column, label, cur)
-mapview.notes(perspective, metric)
+mapview.notes(perspective, metric, rows, cur, show_flows)
 mapview.all_figures(per_country, cur)
 if show_flows:
     mapview.flows_table(rows, cur)

@@ -271,3 +271,18 @@ def test_authority_review_alone_is_not_a_court():
     assert metrics.upheld_by_authority_only(frame, events) == 1
     frame["appeal_status"] = ["pending", "upheld", "reduced"]  # a court appeal lodged since: no longer counted
     assert metrics.upheld_by_authority_only(frame, events) == 0
+
+
+def test_home_coverage_counts_what_the_home_map_assumes_or_leaves_out():
+    frame = pd.DataFrame(
+        {
+            "fine_id": ["A", "B", "C", "D"],
+            "decision_type": ["fine"] * 4,
+            "group_country": ["US", "", "", "FR"],
+            "controller_country": ["IE", "AT", "", "FR"],
+            "imposed_x": [100.0, 10.0, 5.0, 1.0],
+        }
+    )
+    cov = metrics.home_coverage(frame)
+    # A: the group's home; B: group unknown, so where it is established; C: no home at all; D: domestic
+    assert (cov.total, cov.establishment, cov.missing, cov.missing_imposed) == (4, 1, 1, 5.0)

@@ -177,6 +177,18 @@ def test_appeals_say_which_upheld_fines_no_court_has_seen(raw_fines):
     assert notes and notes[0].startswith(f"{expected:,} of the {upheld:,} fines shown as upheld"), notes
 
 
+def test_home_map_says_how_homes_were_found(raw_fines):
+    """By company home, the Map says how many fines have no known group (placed where established) or no home."""
+    m = money(raw_fines)
+    no_group = m["group_country"].fillna("").eq("")
+    no_place = no_group & m["controller_country"].fillna("").eq("")
+    at = run("pages/1_Map.py", persp="Company's home country")
+    notes = [c.value for c in at.caption if "parent group is not known" in c.value]
+    assert notes, [c.value for c in at.caption]
+    assert notes[0].startswith(f"For {int((no_group & ~no_place).sum()):,} of {len(m):,} fines")
+    assert f"{int(no_place.sum()):,} (" in notes[0]
+
+
 def test_empty_filters_show_an_empty_state_not_an_error():
     at = run(q="no company is called this")
     assert not at.exception

@@ -18,3 +18,10 @@ def test_review_only_note_says_no_court_has_looked_yet():
     assert sentences.review_only_note(0, 80) is None
     note = sentences.review_only_note(7, 89)
     assert note.startswith("7 of the 89 fines shown as upheld") and "not by a court" in note
+
+
+def test_home_note_says_what_the_home_map_assumes():
+    cov = metrics.HomeCoverage(total=10, missing=1, missing_imposed=5000.0, establishment=3)
+    note = sentences.home_note(cov, "EUR")
+    assert note.startswith("For 3 of 10 fines the parent group is not known") and "1 (EUR 5.0k imposed)" in note
+    assert sentences.home_note(metrics.HomeCoverage(10, 0, 0.0, 0), "EUR") is None
