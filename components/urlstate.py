@@ -45,8 +45,9 @@ def embed_chart() -> int | None:
 #
 # Each rerun takes its query string from the browser's address bar. When two controls change within
 # one round trip (a currency, then at once a country), the second rerun still carries the address
-# from before the first change, and the first change was lost: 3 of 6 tries in Chromium
-# (tests/browser/test_links.py::test_quick_changes_keep_every_control). So a change writes every
+# from before the first change, and the first change was lost: 3 of 6 quick tries in Chromium on a
+# loaded machine; tests/browser/test_links.py::test_quick_changes_keep_every_control holds the server's
+# messages back to make the slow round trip certain. So a change writes every
 # bound control's value to the URL, not only its own: the widget values a rerun brings are current
 # even when its address is not. Reruns no control started (a link, the back button) still take the
 # URL as it is.
