@@ -18,4 +18,11 @@ def test_dataset_saved_through_one_process_opens_through_the_other(pg_url, brows
     from bench.shared_bench import scaleout_proof
 
     ok, detail = scaleout_proof(pg_url, browser)
+    if not ok and "banner on B: True; same chart data on the Overview: True" in detail:
+        # B's page worked, but its websocket was not logged at B's process: nginx's passive health check
+        # (max_fails=2) can send a route to the other process for 10 s when one answers slowly on a loaded
+        # machine (CI, 2026-12-02: A logged 3 websockets, B none). That leaves the proof unproven, not
+        # false: prove it again on fresh processes, and say so if this run fails too.
+        ok, again = scaleout_proof(pg_url, browser)
+        detail = f"first try: {detail}; second try: {again}"
     assert ok, detail
