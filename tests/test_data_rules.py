@@ -274,3 +274,24 @@ def test_datapackage_describes_every_column():
     assert package["licenses"][0]["name"] == "CC-BY-4.0"
     sector = next(f for f in package["resources"][0]["schema"]["fields"] if f["name"] == "sector")
     assert sector["constraints"]["enum"] == list(schema.SECTORS)
+
+
+_STALE_STATUS = {
+    "appeal": re.compile(r"appeal(?:_status| status)? (?:is |stays |remains )?(?:left )?unknown"),
+    "payment": re.compile(r"payment(?:_status| status)? (?:is |stays |remains )?(?:left )?unknown"),
+}
+
+
+def test_notes_do_not_contradict_a_known_status(fines):
+    # A reader of a row's notes must not be told a status is unknown when the row records it: when an older
+    # sentence says so, a later update in the same notes must say what changed (e.g. "Status now ...").
+    stale = []
+    for row in fines.itertuples():
+        for kind, pattern in _STALE_STATUS.items():
+            matches = list(pattern.finditer(row.notes))
+            if not matches or getattr(row, f"{kind}_status") == "unknown":
+                continue
+            after = row.notes[matches[-1].end() :]
+            if not re.search(r"Update|Status now", after):
+                stale.append((row.fine_id, kind))
+    assert not stale, stale
