@@ -149,15 +149,21 @@ def load_reference_totals_csv(path: Path) -> pd.DataFrame:
 
 
 def with_early_payment(fines: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Add early_payment_amount: the reduced sum of an early_payment_reduction event (NaN where none).
+    """Add early_payment_amount: the reduced sum of an early_payment_reduction event (NaN where none),
+    and early_payment_unknown: reduced for early payment by a sum no source gives.
 
     A reduction for prompt payment or admission (Spain's Art. 85 Ley 39/2015) lowers the standing
     amount without any court: pages count it apart from the money removed by courts.
     """
-    steps = events[(events["event"] == "early_payment_reduction") & events["amount"].notna()]
+    reductions = events[events["event"] == "early_payment_reduction"]
+    steps = reductions[reductions["amount"].notna()]
     reduced = steps.groupby("fine_id")["amount"].last()
     out = fines.copy()
     out["early_payment_amount"] = out["fine_id"].map(reduced).astype("float64")
+    # a reduction whose sum no source gave (an AEPD "pago voluntario" termination read only in part):
+    # the fine was paid, but how much is not known, so it must not count as paid in full
+    unread = set(reductions["fine_id"]) - set(steps["fine_id"])
+    out["early_payment_unknown"] = out["fine_id"].isin(unread)
     return out
 
 

@@ -167,13 +167,17 @@ def map_unique(values: pd.Series, fn) -> pd.Series:
 def known_paid(fines: pd.DataFrame) -> pd.Series:
     """Amount known to have been paid, in the decision's currency; NaN where not known.
 
-    paid with no figure means paid in full (the standing amount); unpaid means 0;
+    paid with no figure means paid in full (the standing amount), except where the fine was reduced
+    for early payment by a sum no source gives (paid, but how much is not known); unpaid means 0;
     partly paid with no figure stays unknown.
     """
     standing = fines["standing_amount"].where(fines["standing_amount"].notna(), fines["amount"])
     paid = fines["paid_amount"].copy()
     status = fines["payment_status"]
-    paid = paid.where(~(paid.isna() & (status == "paid")), standing)
+    in_full = paid.isna() & (status == "paid")
+    if "early_payment_unknown" in fines:
+        in_full &= ~fines["early_payment_unknown"].fillna(False).astype(bool)
+    paid = paid.where(~in_full, standing)
     paid = paid.where(~(paid.isna() & (status == "unpaid")), 0.0)
     paid = paid.where(status.isin(KNOWN_PAYMENT), np.nan)
     return paid.astype("float64")

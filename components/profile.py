@@ -38,7 +38,9 @@ def _tiles(head: metrics.Headline, money: pd.DataFrame, cur: str) -> None:
     with st.container(horizontal=True):
         kpi(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur))
         kpi(f"Still standing ({cur})", figures.fmt_money(head.standing, cur), help="After the latest court rulings.")
-        kpi(f"Known paid ({cur})", figures.fmt_money(head.collected, cur), note=sentences.known_of(head))
+        # nothing known is "unknown", not "EUR 0" (which reads as known unpaid)
+        paid = figures.fmt_money(head.collected, cur) if head.payment_known else "unknown"
+        kpi(f"Known paid ({cur})", paid, note=sentences.known_of(head))
         kpi(
             "Collected",
             f"{head.collection_rate:.0%}" if head.collection_rate is not None else "unknown",

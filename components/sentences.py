@@ -118,8 +118,11 @@ def profile_summary(money, head, currency: str) -> str:
     from components.figures import fmt_money  # figures is pure too; late to keep this module light
 
     fined_in = ", ".join(countries.name(c) for c in money.sort_values("decision_date")["country"].drop_duplicates())
-    paid = f"{fmt_money(head.collected, currency)} is known to have been paid"
-    if head.payment_known < head.fines:
+    if head.payment_known == 0:  # "EUR 0 is known to have been paid" read as "known unpaid"
+        paid = f"the amount paid is not known ({known_of(head)})"
+    else:
+        paid = f"{fmt_money(head.collected, currency)} is known to have been paid"
+    if 0 < head.payment_known < head.fines:
         paid += f" ({known_of(head)})"
     return (
         f"Fined {'once' if head.fines == 1 else plural(head.fines, 'time')} by {'the authority' if head.fines == 1 else 'authorities'} in {fined_in}: {fmt_money(head.imposed, currency)} imposed, "

@@ -234,6 +234,11 @@ def merge(bundled: pd.DataFrame, upload: pd.DataFrame) -> pd.DataFrame:
         c: extra[c].dtype for c in extra.columns if c in bundled and str(extra[c].dtype) == "str" and bundled[c].dtype == object
     }
     bundled = bundled.astype(text)
+    # flags the bundle derives from its events (data.with_early_payment) are False for uploaded rows,
+    # not missing: a missing value would make the column one of Python objects
+    for c in bundled.columns:
+        if bundled[c].dtype == bool and c not in extra:
+            extra[c] = False
     # the rows the default filters keep (money decisions) first, so that the default selection is one
     # slice of the merged view rather than a copy of it (metrics.apply_filters)
     parts = []

@@ -96,6 +96,36 @@ def test_paid_never_exceeds_standing(fines):
     assert over.empty, over["fine_id"].tolist()
 
 
+def test_a_paid_fine_whose_sum_was_not_read_is_not_counted_as_paid_in_full(bundle, fines):
+    """An AEPD termination for voluntary payment carries a reduction of at least 20% (art. 85(3) Ley
+    39/2015). Where the reduced sum was not read, the fine is paid but the amount paid is unknown:
+    counting the whole recorded amount as paid overstated the known collection (it did until Dec 2026)."""
+    unread = fines[fines["early_payment_unknown"]]
+    assert len(unread) >= 9 and (unread["payment_status"] == "paid").all() and unread["paid_amount"].isna().all()
+    assert metrics.known_paid(unread).isna().all()
+    # every other paid fine counts: a figure where the source gave one, the standing amount where paid in full
+    others = fines[(fines["payment_status"] == "paid") & ~fines["early_payment_unknown"]]
+    assert metrics.known_paid(others).notna().all()
+    prepared = metrics.prepare(fines, metrics.Money())
+    head = metrics.headline(prepared)
+    known = metrics.money_rows(prepared)
+    known = known[known["payment_status"].isin(metrics.KNOWN_PAYMENT) & ~known["early_payment_unknown"]]
+    undisclosed = known["payment_status"].eq("partly_paid") & known["paid_amount"].isna()  # "partly paid", no sum
+    assert head.payment_known == int((~undisclosed).sum())
+
+
+def test_uploaded_rows_keep_paid_in_full_and_a_boolean_flag(fines):
+    """An upload's "paid" with no figure still means paid in full, and merging keeps the flag boolean."""
+    from components import uploads
+
+    upload = fines[fines["payment_status"] == "paid"].drop(columns=["early_payment_amount", "early_payment_unknown"])
+    upload = upload.assign(paid_amount=float("nan"), controller=upload["controller"] + " (uploaded)")
+    merged = uploads.merge(fines, upload)
+    assert merged["early_payment_unknown"].dtype == bool
+    extra = merged[merged["fine_id"].str.startswith("U-")]
+    assert len(extra) == len(upload) and metrics.known_paid(extra).notna().all()
+
+
 def test_status_checked_not_before_the_latest_event(bundle, fines):
     latest = bundle.events.groupby("fine_id")["date"].max()
     checked = fines.set_index("fine_id")["status_checked"]

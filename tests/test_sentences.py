@@ -25,3 +25,17 @@ def test_home_note_says_what_the_home_map_assumes():
     note = sentences.home_note(cov, "EUR")
     assert note.startswith("For 3 of 10 fines the parent group is not known") and "1 (EUR 5.0k imposed)" in note
     assert sentences.home_note(metrics.HomeCoverage(10, 0, 0.0, 0), "EUR") is None
+
+
+def test_profile_summary_says_the_amount_paid_is_not_known_rather_than_zero():
+    """A company whose one fine is paid, but by a sum no source gave, has no known amount paid: the
+    sentence must not read "EUR 0 is known to have been paid" (that reads as known unpaid)."""
+    import pandas as pd
+
+    money = pd.DataFrame({"country": ["ES"], "decision_date": [pd.Timestamp("2020-03-03")]})
+    head = metrics.Headline(1, 1800.0, 1800.0, 0.0, None, 0, 0.0, None, 0, 1, 1)
+    text = sentences.profile_summary(money, head, "EUR")
+    assert "the amount paid is not known (amount paid known for 0 of 1 fine)" in text
+    assert "EUR 0 is known" not in text
+    known = metrics.Headline(2, 1800.0, 1800.0, 900.0, 0.5, 1, 1800.0, None, 0, 1, 1)
+    assert "is known to have been paid (amount paid known for 1 of 2 fines)" in sentences.profile_summary(money, known, "EUR")
