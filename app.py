@@ -32,9 +32,11 @@ with tiles:
     layout.kpi(
         f"Standing ({cur})",
         figures.fmt_money(head.standing, cur),
-        help="What remains after the latest court rulings (annulled fines count 0, reduced ones their new amount)"
+        help="What remains after the latest court rulings (annulled fines count 0, reduced or raised ones their new amount)"
         " and after fines the authority itself waived.",
-        note=figures.reductions_note(head.removed_by_courts, head.early_payment, cur, head.waived),
+        note=figures.reductions_note(
+            head.removed_by_courts, head.early_payment, cur, head.waived, added_by_courts=head.added_by_courts
+        ),
     )
     layout.kpi(
         f"Known collected ({cur})",

@@ -137,11 +137,15 @@ def safe_text(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-def reductions_note(by_courts: float, early_payment: float, currency: str, waived: float = 0.0) -> str | None:
-    """'EUR 88M removed by courts; EUR 2M off for early payment' (None when nothing was taken off)."""
+def reductions_note(
+    by_courts: float, early_payment: float, currency: str, waived: float = 0.0, added_by_courts: float = 0.0
+) -> str | None:
+    """'EUR 88M removed by courts; EUR 2M off for early payment' (None when nothing was taken off or added)."""
     parts = []
     if by_courts > 0:
         parts.append(f"{fmt_money(by_courts, currency)} removed by courts")
+    if added_by_courts > 0:
+        parts.append(f"{fmt_money(added_by_courts, currency)} added by courts that raised a fine")
     if early_payment > 0:
         parts.append(f"{fmt_money(early_payment, currency)} off for early payment")
     if waived > 0:

@@ -98,6 +98,8 @@ def prepare(fines: pd.DataFrame, money: Money, live: fx.LiveRates | None = None)
     waived = (out["appeal_status"] == "waived").to_numpy()
     out["waived_x"] = np.where(waived, cut, 0.0)
     out["court_removed_x"] = np.where(waived, 0.0, cut)
+    # a court that raised a fine on appeal (Denmark's ILVA, 2025) added to it: standing above imposed
+    out["court_added_x"] = (out["standing_x"] - out["imposed_x"]).clip(lower=0).to_numpy()
     out["value_x"] = out["standing_x"] if money.amount_basis == "standing" else out["imposed_x"]
     out["year"] = out["decision_date"].dt.year
     out["country_name"] = map_unique(out["country"], countries.name)
@@ -318,6 +320,7 @@ class Headline:
     countries: int
     unconverted: int = 0  # rows whose currency/date had no rate
     removed_by_courts: float = 0.0  # annulments and reductions by courts (and appeal bodies)
+    added_by_courts: float = 0.0  # increases on appeal (standing above the amount first imposed)
     early_payment: float = 0.0  # reductions for early payment or admission, not courts
     waived: float = 0.0  # fines the authority itself withdrew or waived, not courts
     extra: dict = field(default_factory=dict)
@@ -347,6 +350,7 @@ def headline(frame: pd.DataFrame) -> Headline:
         countries=money["country"].nunique(),
         unconverted=int(money["imposed_x"].isna().sum()),
         removed_by_courts=float(money["court_removed_x"].sum()),
+        added_by_courts=float(money["court_added_x"].sum()) if "court_added_x" in money else 0.0,
         early_payment=float(money["early_payment_x"].sum()),
         waived=float(money["waived_x"].sum()),
     )

@@ -185,6 +185,7 @@ def stats(bundle: data.Bundle) -> dict[str, object]:
         "standing": head.standing,
         "paid": head.collected,
         "removed_by_courts": head.removed_by_courts,
+        "added_by_courts": head.added_by_courts,
         "early_payment": head.early_payment,
         "waived": head.waived,
         "large_appeal_unknown": sorted(large.loc[large["appeal_status"] == "unknown", "fine_id"]),
@@ -214,7 +215,8 @@ def stats_block(bundle: data.Bundle) -> str:
             f"known for {share(s['huge_payment_known'], s['huge'])}.",
             f"- At decision-date ECB rates: {bn(s['imposed'])} imposed, {bn(s['standing'])} standing after appeals, {bn(s['paid'])} "
             f"known paid; {bn(s['removed_by_courts'])} removed by courts, {bn(s['early_payment'])} taken off for early payment and "
-            f"{bn(s['waived'])} waived by the authorities themselves.",
+            f"{bn(s['waived'])} waived by the authorities themselves"
+            + (f"; courts that raised a fine on appeal added {bn(s['added_by_courts'])}." if s["added_by_courts"] > 0 else "."),
             f"- Fines of EUR 1M or more whose appeal status is still unknown: {', '.join(s['large_appeal_unknown']) or 'none'}.",
             f"- Fines of EUR 10M or more whose payment status is still unknown: {', '.join(s['huge_payment_unknown']) or 'none'}.",
             STATS_END,

@@ -244,7 +244,10 @@ def test_amount_rules(fines, events):
     assert (fines.loc[money, "amount"] > 0).all()
     assert (fines.loc[fines["decision_type"] == "no_fine", "amount"] == 0).all()
     st = fines["standing_amount"]
-    assert (st.dropna() <= fines.loc[st.notna(), "amount"]).all()
+    # more than was first imposed stands only where a court raised the fine
+    raised = set(events.loc[events["event"].eq("court_ruling") & events["outcome"].eq("increased"), "fine_id"])
+    over = fines[st.notna() & (st > fines["amount"])]
+    assert set(over["fine_id"]) <= raised, sorted(set(over["fine_id"]) - raised)
     paid = fines["paid_amount"]
     assert (paid.dropna() <= fines.loc[paid.notna(), "amount"]).all()
     # nothing stands and nothing is due for decisions that are not money
@@ -255,9 +258,9 @@ def test_amount_rules(fines, events):
     same = fines["appeal_status"].isin(["not_appealed", "upheld", "pending", "withdrawn", "unknown"]) & money
     # where nothing changed the amount, the whole amount stands. Excepted: early-payment reductions
     # (the reduced sum stands, see test_payment_status_derivable_from_events) and fines a court cut
-    # before a further appeal (the court's figure stands while the appeal is pending).
+    # before a further appeal (the court's figure stands while the appeal is pending), or raised on appeal.
     changed = set(events.loc[events["event"].eq("early_payment_reduction"), "fine_id"]) | set(
-        events.loc[events["event"].eq("court_ruling") & events["outcome"].eq("reduced"), "fine_id"]
+        events.loc[events["event"].eq("court_ruling") & events["outcome"].isin(["reduced", "increased"]), "fine_id"]
     )
     early = fines["fine_id"].isin(changed)
     assert (fines.loc[same & ~early, "standing_amount"] == fines.loc[same & ~early, "amount"]).all()
@@ -356,7 +359,9 @@ def test_standing_amount_matches_latest_ruling(fines, events):
         g = ev_by[row["fine_id"]]
         # a court ruling, or a dated status check recording the final outcome where ruling dates are unknown
         rulings = g[
-            g["event"].isin(["court_ruling", "status_check"]) & g["outcome"].isin(["reduced", "upheld"]) & g["amount"].notna()
+            g["event"].isin(["court_ruling", "status_check"])
+            & g["outcome"].isin(["reduced", "upheld", "increased"])
+            & g["amount"].notna()
         ]
         rulings = rulings[rulings["date"] > row["decision_date"]].sort_values(["date", "_order"])
         assert not rulings.empty, row["fine_id"]

@@ -286,3 +286,37 @@ def test_home_coverage_counts_what_the_home_map_assumes_or_leaves_out():
     cov = metrics.home_coverage(frame)
     # A: the group's home; B: group unknown, so where it is established; C: no home at all; D: domestic
     assert (cov.total, cov.establishment, cov.missing, cov.missing_imposed) == (4, 1, 1, 5.0)
+
+
+def test_a_fine_a_court_raised_is_added_not_removed():
+    """A court that raised a fine on appeal (Denmark's ILVA: DKK 100,000 to 1.5M) adds to what stands:
+    nothing is counted as removed, the increase has its own figure, and the Overview's note names it."""
+    from components import figures
+
+    frame = _frame(
+        [
+            {
+                "country": "DK",
+                "controller": "Raised",
+                "decision_date": "2021-02-12",
+                "amount": 100.0,
+                "appeal_status": "upheld",
+                "standing_amount": 1500.0,
+            },
+            {
+                "country": "DK",
+                "controller": "Cut",
+                "decision_date": "2021-02-12",
+                "amount": 300.0,
+                "appeal_status": "reduced",
+                "standing_amount": 100.0,
+            },
+        ]
+    )
+    head = metrics.headline(metrics.prepare(frame, metrics.Money("EUR")))
+    assert head.added_by_courts == pytest.approx(1400.0) and head.removed_by_courts == pytest.approx(200.0)
+    assert head.imposed - head.standing + head.added_by_courts - head.removed_by_courts == pytest.approx(0.0)
+    note = figures.reductions_note(
+        head.removed_by_courts, head.early_payment, "EUR", head.waived, added_by_courts=head.added_by_courts
+    )
+    assert "removed by courts" in note and "added by courts that raised a fine" in note
