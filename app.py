@@ -26,7 +26,8 @@ with tiles:
     layout.kpi(
         "Fines",
         f"{head.fines:,}",
-        help=f"Decisions imposing money, by {head.authorities} authorities in {head.countries} countries.",
+        help=f"Decisions imposing money, by {sentences.plural(head.authorities, 'authority', 'authorities')} in "
+        f"{sentences.plural(head.countries, 'country', 'countries')}.",
     )
     layout.kpi(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur), help="Sum of amounts as decided.")
     layout.kpi(
@@ -53,7 +54,7 @@ with tiles:
         "Under appeal",
         f"{head.under_appeal_share:.0%}" if head.under_appeal_share is not None else "unknown",
         help="Share of the standing amount whose appeal is pending or was sent back to the authority.",
-        note=f"of the standing amount: {head.under_appeal} fines pending or sent back",
+        note=f"of the standing amount: {sentences.plural(head.under_appeal, 'fine')} pending or sent back",
     )
 if head.unconverted:
     st.warning(

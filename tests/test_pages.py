@@ -315,3 +315,17 @@ def test_panels_are_built_only_when_opened():
     at.run()
     assert len(at.dataframe) == 1  # still open, now in dollars
     assert at.dataframe[0].value["value_x"].max() != table["value_x"].max()
+
+
+def test_overview_names_what_courts_added_and_counts_one_fine_in_the_singular(raw_fines):
+    """Denmark: Vestre Landsret raised ILVA's fine (standing above imposed), and one Danish fine is under appeal."""
+    at = run(country="Denmark (DK)")
+    notes = " ".join(f"{m.proto.help} {m.proto.delta}" for m in at.metric)
+    page = " ".join(md.value for md in at.markdown) + " " + notes
+    assert "added by courts that raised a fine" in page, page[:400]
+    dk = money(raw_fines[raw_fines["country"] == "DK"])
+    open_appeals = int(dk["appeal_status"].isin(["pending", "remitted"]).sum())
+    expected = f"{open_appeals:,} fine{'s' if open_appeals != 1 else ''} pending or sent back"
+    assert expected in page, page[:400]
+    assert "1 fines" not in page and "by 1 authorities in 1 countries" not in page
+    assert "by 1 authority in 1 country" in page
