@@ -177,7 +177,10 @@ def coverage_sentence(table: pd.DataFrame) -> str:
 
 def collection_basis_note(known: int, suspended: int) -> str:
     """What a collection rate rests on: 'over 1 fine with known payment; 9 suspended under appeal'."""
-    note = f"over {known} fine{'s' if known != 1 else ''} with known payment"
+    if known == 0:
+        note = "no fine with known payment"
+    else:
+        note = f"over {known:,} fine{'s' if known != 1 else ''} with known payment"
     if suspended:
         note += f"; {suspended} suspended under appeal"
     return note

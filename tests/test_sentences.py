@@ -39,3 +39,11 @@ def test_profile_summary_says_the_amount_paid_is_not_known_rather_than_zero():
     assert "EUR 0 is known" not in text
     known = metrics.Headline(2, 1800.0, 1800.0, 900.0, 0.5, 1, 1800.0, None, 0, 1, 1)
     assert "is known to have been paid (amount paid known for 1 of 2 fines)" in sentences.profile_summary(money, known, "EUR")
+
+
+def test_collection_basis_says_no_fine_rather_than_over_zero():
+    from components import figures
+
+    assert figures.collection_basis_note(0, 0) == "no fine with known payment"
+    assert figures.collection_basis_note(1, 0) == "over 1 fine with known payment"
+    assert figures.collection_basis_note(1200, 3) == "over 1,200 fines with known payment; 3 suspended under appeal"
