@@ -87,7 +87,7 @@ def sources_panel(rows: pd.DataFrame, ctx: Context, key: str, note: str = "", la
                     if c in ("controller", "authority", "country", "currency", "rate_date", "appeal_status", "payment_status")
                 },
             },
-            alt=f"Rows behind the chart, with sources and rates ({len(rows)} rows)",
+            alt=f"Rows behind the chart, with sources and rates ({plural(len(rows), 'row')})",
         )
         rates = rows.groupby(["currency", "rate_date"], observed=True)["rate"].first().reset_index()
         rates = rates[rates["currency"] != ctx.currency]

@@ -38,7 +38,7 @@ tables.show(
     shown,
     "fines_table",
     cur,
-    f"Every decision in the selection ({len(shown)} rows)",
+    f"Every decision in the selection ({sentences.plural(len(shown), 'row')})",
     columns=tables.FINES_COLUMNS,
     widths=tables.FINES_WIDTHS,
     height=min(36 * (len(shown) + 1) + 3, 720),
