@@ -174,6 +174,7 @@ def stats(bundle: data.Bundle) -> dict[str, object]:
         "authorities": int(money["authority"].nunique()),
         "currencies": int(money["currency"].nunique()),
         "events": len(bundle.events),
+        "collection_figures": len(bundle.collection),
         "appeal_known": known(money, "appeal_status"),
         "payment_known": known(money, "payment_status"),
         "large": len(large),
@@ -207,7 +208,8 @@ def stats_block(bundle: data.Bundle) -> str:
         [
             STATS_START,
             f"- {s['decisions']:,} decisions, of which {s['money']:,} money decisions by {s['authorities']} authorities in "
-            f"{s['countries']} countries ({s['currencies']} currencies); {s['events']:,} lifecycle events.",
+            f"{s['countries']} countries ({s['currencies']} currencies); {s['events']:,} lifecycle events; "
+            f"{s['collection_figures']} published collection figures.",
             f"- Appeal status known for {share(s['appeal_known'], s['money'])} money decisions; payment status known for "
             f"{share(s['payment_known'], s['money'])}.",
             f"- Money decisions of EUR 1M or more: {s['large']}; appeal status known for {share(s['large_appeal_known'], s['large'])}, "
