@@ -79,7 +79,7 @@ def _uniques(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
         # one dictionary for the whole column: encoding chunk by chunk and unifying costs twice as much
         arr = arr.combine_chunks()
     enc = pc.dictionary_encode(arr)
-    return _np(enc.indices).astype(np.int64), enc.dictionary
+    return _np(enc.indices), enc.dictionary  # int32 codes
 
 
 def _clean_text(arr: pa.Array) -> pa.Array:
