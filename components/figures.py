@@ -172,7 +172,7 @@ def coverage_sentence(table: pd.DataFrame) -> str:
             f"{fmt_money(row['our_total_eur'], 'EUR')} of the {fmt_money(row['their_total_eur'], 'EUR')} that "
             f"{row['publisher']} reported ({row['period']}: {row['total_share']:.0%})"
         )
-    return ("Coverage: the Atlas holds " + "; and ".join(parts) + ".") if parts else ""
+    return ("Coverage of GDPR and UK GDPR fines: the Atlas holds " + "; and ".join(parts) + ".") if parts else ""
 
 
 def collection_basis_note(known: int, suspended: int) -> str:
