@@ -9,7 +9,8 @@ from components import charts, figures, layout, metrics, sentences
 ctx = layout.setup_page("Enforcement Atlas")
 cur = ctx.currency
 st.caption(
-    "GDPR and UK GDPR fines across Europe: who was fined, by whom, for how much, what the courts did "
+    "GDPR and UK GDPR fines across Europe, with the data protection authorities' cookie and marketing (ePrivacy) "
+    "fines: who was fined, by whom, for how much, what the courts did "
     f"with the fine, and whether it was paid. Amounts in {ctx.money.label}."
 )
 
