@@ -350,7 +350,7 @@ def headline(frame: pd.DataFrame) -> Headline:
         removed_by_courts=float(money["court_removed_x"].sum()),
         # a court that raised a fine on appeal (Denmark's ILVA, 2025) added to it: standing above imposed. Summed
         # here, not kept as a column: a column costs 4 MB per display currency a session with a 500k-row upload
-        added_by_courts=float(np.clip(money["standing_x"].to_numpy() - money["imposed_x"].to_numpy(), 0, None).sum()),
+        added_by_courts=float(np.nansum(np.clip(money["standing_x"].to_numpy() - money["imposed_x"].to_numpy(), 0, None))),
         early_payment=float(money["early_payment_x"].sum()),
         waived=float(money["waived_x"].sum()),
     )
