@@ -20,6 +20,7 @@ from ._support import (
     chart_data,
     expect,
     phone_layout_problems,
+    settled_chart_data,
     shot,
     wait_for_app,
     wait_for_charts,
@@ -67,13 +68,15 @@ def test_page_loads_draws_its_charts_and_passes_axe(page, base_url, path, title,
     assert count >= min_charts, f"{path}: {count} plotly chart(s), expected at least {min_charts}"
     assert page.url.startswith(base_url + path.split("?")[0]), f"{path} was redirected to {page.url} (page missing?)"
 
-    for index, traces in enumerate(chart_data(page)):
-        chart = page.locator(".js-plotly-plot").nth(index)
-        assert chart.locator(".main-svg").count() >= 1, f"{path} chart {index}: no SVG drawn"
-        types = {t.get("type", "scatter") for t in traces}
+    # each chart's own element, read once plotly has settled: by index, an early read on a loaded machine saw a box
+    # trace at index 1 of /Appeals, which a chart mounted later then took (CI, 2026-12-03 09:46)
+    settled_chart_data(page)
+    for index, chart in enumerate(page.query_selector_all(".js-plotly-plot")):
+        assert chart.query_selector(".main-svg") is not None, f"{path} chart {index}: no SVG drawn"
+        types = set(chart.evaluate("g => (g.data || []).map(t => t.type || 'scatter')"))
         for kind in types & DRAWN_MARKS.keys():
             # maps draw after their boundaries arrive from /app/static/topojson/: wait, do not sample
-            expect(chart.locator(DRAWN_MARKS[kind]).first).to_be_attached(timeout=60_000)
+            chart.wait_for_selector(DRAWN_MARKS[kind], state="attached", timeout=60_000)
     shot(page, f"page{path}", full_page=True)
 
     log = page.atlas_log
