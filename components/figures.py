@@ -180,7 +180,7 @@ def collection_basis_note(known: int, suspended: int) -> str:
     if known == 0:
         note = "no fine with known payment"
     else:
-        note = f"over {known:,} fine{'s' if known != 1 else ''} with known payment"
+        note = f"over {plural(known, 'fine')} with known payment"
     if suspended:
         note += f"; {suspended} suspended under appeal"
     return note
