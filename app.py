@@ -37,7 +37,12 @@ with tiles:
         help="What remains after the latest court rulings (annulled fines count 0, reduced or raised ones their new amount)"
         " and after fines the authority itself waived.",
         note=figures.reductions_note(
-            head.removed_by_courts, head.early_payment, cur, head.waived, added_by_courts=head.added_by_courts
+            head.removed_by_courts,
+            head.early_payment,
+            cur,
+            head.waived,
+            added_by_courts=head.added_by_courts,
+            reduced_unknown=head.reduced_unknown,
         ),
     )
     layout.kpi(

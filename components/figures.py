@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from components import countries, memo
-from components.sentences import plural
+from components.sentences import plural, reduced_unknown_note
 
 OKABE_ITO: Final = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 #: Sequential, colour-blind-safe (cividis-like) for the choropleth classes.
@@ -138,12 +138,23 @@ def safe_text(value: object) -> str:
 
 
 def reductions_note(
-    by_courts: float, early_payment: float, currency: str, waived: float = 0.0, added_by_courts: float = 0.0
+    by_courts: float,
+    early_payment: float,
+    currency: str,
+    waived: float = 0.0,
+    added_by_courts: float = 0.0,
+    reduced_unknown: int = 0,
 ) -> str | None:
-    """'EUR 88M removed by courts; EUR 2M off for early payment' (None when nothing was taken off or added)."""
+    """'EUR 88M removed by courts; EUR 2M off for early payment' (None when nothing was taken off or added).
+
+    `reduced_unknown`: fines a court reduced to an amount no source gives; they count at the amount
+    imposed, so the standing figure is an upper bound and the note says so.
+    """
     parts = []
     if by_courts > 0:
         parts.append(f"{fmt_money(by_courts, currency)} removed by courts")
+    if reduced_unknown:
+        parts.append(reduced_unknown_note(reduced_unknown))
     if added_by_courts > 0:
         parts.append(f"{fmt_money(added_by_courts, currency)} added by courts that raised a fine")
     if early_payment > 0:

@@ -321,6 +321,8 @@ class Headline:
     added_by_courts: float = 0.0  # increases on appeal (standing above the amount first imposed)
     early_payment: float = 0.0  # reductions for early payment or admission, not courts
     waived: float = 0.0  # fines the authority itself withdrew or waived, not courts
+    # reduced by a court to an amount no source gives: counted at the amount imposed (an upper bound)
+    reduced_unknown: int = 0
     extra: dict = field(default_factory=dict)
 
 
@@ -353,6 +355,7 @@ def headline(frame: pd.DataFrame) -> Headline:
         added_by_courts=float(np.nansum(np.clip(money["standing_x"].to_numpy() - money["imposed_x"].to_numpy(), 0, None))),
         early_payment=float(money["early_payment_x"].sum()),
         waived=float(money["waived_x"].sum()),
+        reduced_unknown=int((money["appeal_status"].eq("reduced") & money["standing_amount"].isna()).sum()),
     )
 
 

@@ -37,7 +37,12 @@ PROFILE_COLUMNS = [
 def _tiles(head: metrics.Headline, money: pd.DataFrame, cur: str) -> None:
     with st.container(horizontal=True):
         kpi(f"Imposed ({cur})", figures.fmt_money(head.imposed, cur))
-        kpi(f"Still standing ({cur})", figures.fmt_money(head.standing, cur), help="After the latest court rulings.")
+        kpi(
+            f"Still standing ({cur})",
+            figures.fmt_money(head.standing, cur),
+            help="After the latest court rulings.",
+            note=sentences.reduced_unknown_note(head.reduced_unknown) or None,
+        )
         # nothing known is "unknown", not "EUR 0" (which reads as known unpaid)
         paid = figures.fmt_money(head.collected, cur) if head.payment_known else "unknown"
         kpi(f"Known paid ({cur})", paid, note=sentences.known_of(head))

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from components import data, schema
+from components import data, schema, sentences
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 STATIC_DATA: Final = ROOT / "static" / "data"
@@ -187,6 +187,7 @@ def stats(bundle: data.Bundle) -> dict[str, object]:
         "paid": head.collected,
         "removed_by_courts": head.removed_by_courts,
         "added_by_courts": head.added_by_courts,
+        "reduced_unknown": head.reduced_unknown,
         "early_payment": head.early_payment,
         "waived": head.waived,
         "large_appeal_unknown": sorted(large.loc[large["appeal_status"] == "unknown", "fine_id"]),
@@ -218,7 +219,12 @@ def stats_block(bundle: data.Bundle) -> str:
             f"- At decision-date ECB rates: {bn(s['imposed'])} imposed, {bn(s['standing'])} standing after appeals, {bn(s['paid'])} "
             f"known paid; {bn(s['removed_by_courts'])} removed by courts, {bn(s['early_payment'])} taken off for early payment and "
             f"{bn(s['waived'])} waived by the authorities themselves"
-            + (f"; courts that raised a fine on appeal added {bn(s['added_by_courts'])}." if s["added_by_courts"] > 0 else "."),
+            + (f"; courts that raised a fine on appeal added {bn(s['added_by_courts'])}" if s["added_by_courts"] > 0 else "")
+            + (
+                f"; {sentences.reduced_unknown_note(s['reduced_unknown'])} (so the standing figure is an upper bound)."
+                if s["reduced_unknown"]
+                else "."
+            ),
             f"- Fines of EUR 1M or more whose appeal status is still unknown: {', '.join(s['large_appeal_unknown']) or 'none'}.",
             f"- Fines of EUR 10M or more whose payment status is still unknown: {', '.join(s['huge_payment_unknown']) or 'none'}.",
             STATS_END,

@@ -99,6 +99,11 @@ def home_sentence(profile) -> str:
     return f"Group headquarters: {names('group_country')}. Fined entities established in: {names('controller_country')}."
 
 
+def reduced_unknown_note(n: int, counted: str = "counted at the amount imposed") -> str:
+    """'1 fine reduced by a court to an amount not known, counted at the amount imposed' ("" for none)."""
+    return f"{plural(n, 'fine')} reduced by a court to an amount not known, {counted}" if n else ""
+
+
 def known_of(head) -> str:
     """'amount paid known for 5 of 6 fines' (a headline's payment coverage)."""
     return payment_known(head.payment_known, head.fines)
@@ -124,9 +129,12 @@ def profile_summary(money, head, currency: str) -> str:
         paid = f"{fmt_money(head.collected, currency)} is known to have been paid"
     if 0 < head.payment_known < head.fines:
         paid += f" ({known_of(head)})"
+    standing = f"{fmt_money(head.standing, currency)} still standing after appeals"
+    if head.reduced_unknown:
+        standing = f"at most {standing} ({reduced_unknown_note(head.reduced_unknown)})"
     return (
         f"Fined {'once' if head.fines == 1 else plural(head.fines, 'time')} by {'the authority' if head.fines == 1 else 'authorities'} in {fined_in}: {fmt_money(head.imposed, currency)} imposed, "
-        f"{fmt_money(head.standing, currency)} still standing after appeals; {paid}."
+        f"{standing}; {paid}."
     )
 
 

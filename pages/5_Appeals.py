@@ -40,6 +40,7 @@ with tiles:
         figures.fmt_money(removed, cur),
         help="Annulments and reductions by courts and appeal bodies. Reductions for early payment, and fines an authority"
         " waived itself, are counted apart.",
+        note=sentences.reduced_unknown_note(metrics.headline(rows).reduced_unknown, "not counted") or None,
     )
     layout.kpi(
         f"Reduced for early payment ({cur})",

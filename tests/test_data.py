@@ -266,7 +266,8 @@ def test_amount_rules(fines, events):
     assert (fines.loc[same & ~early, "standing_amount"] == fines.loc[same & ~early, "amount"]).all()
     assert (fines.loc[fines["appeal_status"].eq("annulled") & money, "standing_amount"] == 0).all()
     reduced = fines["appeal_status"].eq("reduced")
-    assert (fines.loc[reduced, "standing_amount"] < fines.loc[reduced, "amount"]).all()
+    known_cut = reduced & st.notna()  # blank: cut to a sum no source gives (test_data_rules)
+    assert (fines.loc[known_cut, "standing_amount"] < fines.loc[known_cut, "amount"]).all()
     # unpaid means known unpaid: 0; paid in full means the standing amount
     assert (fines.loc[fines["payment_status"].eq("unpaid"), "paid_amount"] == 0).all()
     full = fines["payment_status"].eq("paid") & fines["paid_amount"].notna()
@@ -361,11 +362,12 @@ def test_standing_amount_matches_latest_ruling(fines, events):
         rulings = g[
             g["event"].isin(["court_ruling", "status_check"])
             & g["outcome"].isin(["reduced", "upheld", "increased"])
-            & g["amount"].notna()
+            & (g["amount"].notna() | pd.isna(row["standing_amount"]))
         ]
         rulings = rulings[rulings["date"] > row["decision_date"]].sort_values(["date", "_order"])
         assert not rulings.empty, row["fine_id"]
-        assert rulings.iloc[-1]["amount"] == row["standing_amount"], row["fine_id"]
+        latest = rulings.iloc[-1]["amount"]
+        assert latest == row["standing_amount"] or (pd.isna(latest) and pd.isna(row["standing_amount"])), row["fine_id"]
 
 
 def test_payment_status_derivable_from_events(fines, events):

@@ -88,8 +88,28 @@ def test_a_suspended_payment_rests_on_an_appeal_that_is_running(fines):
     )
 
 
-def test_no_blank_standing_amount(fines):
-    assert fines["standing_amount"].notna().all(), fines.loc[fines["standing_amount"].isna(), "fine_id"].tolist()
+def test_no_blank_standing_amount_unless_a_court_cut_it_to_an_unknown_sum(bundle, fines):
+    # blank is "not known", allowed only where a court reduced the fine and no source gives the new sum
+    # (Vodafone's SIM-swapping fine, cut by the Audiencia Nacional to "less than EUR 2 million"); that
+    # reduction is on record as the fine's latest ruling or status event, with no amount
+    blank = fines[fines["standing_amount"].isna()]
+    assert (blank["appeal_status"] == "reduced").all(), blank["fine_id"].tolist()
+    events = bundle.events
+    ev = events[events["fine_id"].isin(blank["fine_id"]) & events["event"].isin(["court_ruling", "status_check"])]
+    latest = ev[ev["outcome"].notna()].sort_values("date", kind="stable").groupby("fine_id").tail(1)
+    assert (latest["outcome"] == "reduced").all()
+    assert set(latest["fine_id"]) == set(blank["fine_id"]) and latest["amount"].isna().all()
+
+
+def test_a_reduction_to_an_unknown_sum_is_counted_at_the_imposed_amount_and_said(bundle):
+    frame = metrics.prepare(bundle.fines, metrics.Money())
+    head = metrics.headline(frame)
+    blank = bundle.fines["standing_amount"].isna() & bundle.fines["decision_type"].isin(schema.MONEY_DECISION_TYPES)
+    assert head.reduced_unknown == int(blank.sum()) >= 1
+    rows = frame[blank.to_numpy()]
+    assert (rows["standing_x"] == rows["imposed_x"]).all()  # an upper bound, never zero
+    note = figures.reductions_note(head.removed_by_courts, head.early_payment, "EUR", reduced_unknown=head.reduced_unknown)
+    assert "reduced by a court to an amount not known, counted at the amount imposed" in note
 
 
 def test_paid_never_exceeds_standing(fines):

@@ -329,3 +329,18 @@ def test_overview_names_what_courts_added_and_counts_one_fine_in_the_singular(ra
     assert expected in page, page[:400]
     assert "1 fines" not in page and "by 1 authorities in 1 countries" not in page
     assert "by 1 authority in 1 country" in page
+
+
+def test_a_reduction_to_an_unknown_sum_is_said_on_the_overview_and_the_appeals_page(raw_fines):
+    """Spain: the Audiencia Nacional cut Vodafone's SIM-swapping fine to a sum no source gives. The standing
+    total counts the amount imposed (an upper bound) and the tile says so; Appeals says it is not in "removed"."""
+    es = money(raw_fines[raw_fines["country"] == "ES"])
+    n = int((es["appeal_status"].eq("reduced") & es["standing_amount"].isna()).sum())
+    assert n >= 1
+    phrase = f"{n} fine{'s' if n != 1 else ''} reduced by a court to an amount not known"
+    at = run(country="Spain (ES)")
+    notes = " ".join(f"{m.proto.delta}" for m in at.metric)
+    assert f"{phrase}, counted at the amount imposed" in notes, notes
+    at = run("pages/5_Appeals.py", country="Spain (ES)")
+    notes = " ".join(f"{m.proto.delta}" for m in at.metric)
+    assert f"{phrase}, not counted" in notes, notes

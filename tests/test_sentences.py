@@ -47,3 +47,18 @@ def test_collection_basis_says_no_fine_rather_than_over_zero():
     assert figures.collection_basis_note(0, 0) == "no fine with known payment"
     assert figures.collection_basis_note(1, 0) == "over 1 fine with known payment"
     assert figures.collection_basis_note(1200, 3) == "over 1,200 fines with known payment; 3 suspended under appeal"
+
+
+def test_a_reduction_to_an_unknown_sum_makes_the_standing_figure_an_upper_bound():
+    """A fine a court cut to a sum no source gives counts at the amount imposed: the sentence says "at most"."""
+    import dataclasses
+
+    import pandas as pd
+
+    money = pd.DataFrame({"country": ["ES"], "decision_date": [pd.Timestamp("2022-02-01")]})
+    head = metrics.Headline(1, 3.94e6, 3.94e6, 0.0, None, 0, 0.0, None, 0, 1, 1)
+    assert "at most" not in sentences.profile_summary(money, head, "EUR")
+    cut = dataclasses.replace(head, reduced_unknown=1)
+    text = sentences.profile_summary(money, cut, "EUR")
+    assert "at most EUR 3.9M still standing after appeals (1 fine reduced by a court to an amount not known" in text
+    assert sentences.reduced_unknown_note(0) == ""
