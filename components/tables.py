@@ -49,7 +49,12 @@ COLUMNS: Final[dict[str, Column]] = {
     "imposed_x": Column("money", "Imposed ({cur})", 112),
     "imposed": Column("money", "Imposed ({cur})", 112),
     "value_x": Column("money", "Amount ({cur})", 112, "In the display currency, as imposed or standing (sidebar)."),
-    "standing_x": Column("money", "Standing ({cur})", 112, "After the latest court rulings."),
+    "standing_x": Column(
+        "money",
+        "Standing ({cur})",
+        112,
+        "After the latest court rulings; unknown where a court reduced the fine and no source gives the new sum.",
+    ),
     "standing": Column("money", "Standing ({cur})", 112, "After the latest court rulings."),
     "paid_x": Column("money", "Paid ({cur})", 112, "Known paid; unknown where no source says."),
     "paid_known": Column("money", "Known paid ({cur})", 112),
@@ -231,6 +236,11 @@ def fines_frame(rows: pd.DataFrame, view: dict | None = None) -> pd.DataFrame:
     )
     if "articles" not in out:
         out["articles"] = None
+    # cut by a court to a sum no source gives: the totals count the amount imposed (an upper bound, said
+    # beside them), but a fine's own row says "unknown" rather than show the old amount as standing
+    cut_to_unknown = (rows["appeal_status"].eq("reduced") & rows["standing_amount"].isna()).to_numpy()
+    if cut_to_unknown.any():
+        out.loc[cut_to_unknown, "standing_x"] = float("nan")
     # a decision without a fine, or a proposed one, has no amount to show as money imposed or standing
     not_money = ~out["decision_type"].isin(schema.MONEY_DECISION_TYPES)
     if not_money.any():
