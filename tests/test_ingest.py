@@ -529,3 +529,24 @@ def test_no_function_of_the_importer_is_over_80_lines() -> None:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 80:
                 long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
     assert not long, long
+
+
+def test_an_uploaded_fine_reduced_on_appeal_without_its_new_sum_is_said_to_be_an_upper_bound():
+    """A register that says "reduced on appeal" but gives no standing amount: the row keeps a blank standing
+    amount (not the amount imposed), and the headline counts it as a reduction to an unknown sum."""
+    from components import figures, metrics
+
+    text = (
+        "Authority,Country,Date,Fine,Controller,Appeal\n"
+        "AEPD,Spain,2022-02-01,EUR 3940000,Operator A,reduced on appeal\n"
+        "AEPD,Spain,2022-03-01,EUR 100000,Operator B,not appealed\n"
+    )
+    result = ingest(text.encode(), filename="register.csv", today=TODAY)
+    assert len(result.accepted) == 2
+    cut = result.accepted[result.accepted["controller"] == "Operator A"].iloc[0]
+    assert cut["appeal_status"] == "reduced" and pd.isna(cut["standing_amount"])
+    head = metrics.headline(metrics.prepare(result.accepted, metrics.Money()))
+    assert head.reduced_unknown == 1
+    assert head.standing == head.imposed  # counted at the amount imposed: an upper bound...
+    note = figures.reductions_note(head.removed_by_courts, head.early_payment, "EUR", reduced_unknown=head.reduced_unknown)
+    assert note == "1 fine reduced by a court to an amount not known, counted at the amount imposed"  # ...and said
