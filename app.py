@@ -22,6 +22,14 @@ if head.fines == 0:
     layout.empty_state("No fines match these filters.")
     st.stop()
 
+changes = figures.reductions_note(
+    head.removed_by_courts,
+    head.early_payment,
+    cur,
+    head.waived,
+    added_by_courts=head.added_by_courts,
+    reduced_unknown=head.reduced_unknown,
+)
 tiles = st.container(horizontal=True)
 with tiles:
     layout.kpi(
@@ -36,14 +44,8 @@ with tiles:
         figures.fmt_money(head.standing, cur),
         help="What remains after the latest court rulings (annulled fines count 0, reduced or raised ones their new amount)"
         " and after fines the authority itself waived.",
-        note=figures.reductions_note(
-            head.removed_by_courts,
-            head.early_payment,
-            cur,
-            head.waived,
-            added_by_courts=head.added_by_courts,
-            reduced_unknown=head.reduced_unknown,
-        ),
+        # a tile's note is one line: its first part there, every part in the caption under the tiles
+        note=figures.first_part(changes),
     )
     layout.kpi(
         f"Known collected ({cur})",
@@ -62,6 +64,8 @@ with tiles:
         help="Share of the standing amount whose appeal is pending or was sent back to the authority.",
         note=f"of the standing amount: {sentences.plural(head.under_appeal, 'fine')} pending or sent back",
     )
+if changes and figures.first_part(changes) != changes:
+    st.caption(f"Standing amount: {changes}.")
 if head.unconverted:
     st.warning(
         f"No exchange rate for the currency and date of {sentences.plural(head.unconverted, 'fine')}: left out of the sums."

@@ -164,6 +164,13 @@ def reductions_note(
     return "; ".join(parts) or None
 
 
+def first_part(note: str | None) -> str | None:
+    """A "; "-joined note's first part, with "…" when parts follow (a tile's note shows one line)."""
+    if not note or "; " not in note:
+        return note
+    return note.split("; ", 1)[0] + "; …"
+
+
 @memo.on_frame  # the bundled coverage table is one object per process
 def coverage_sentence(table: pd.DataFrame) -> str:
     """One line: our count beside the newest published count, our total beside the newest total since 2018."""

@@ -320,3 +320,11 @@ def test_a_fine_a_court_raised_is_added_not_removed():
         head.removed_by_courts, head.early_payment, "EUR", head.waived, added_by_courts=head.added_by_courts
     )
     assert "removed by courts" in note and "added by courts that raised a fine" in note
+
+
+def test_a_tile_note_shows_its_first_part_and_says_more_follows():
+    from components import figures
+
+    assert figures.first_part("EUR 1M removed by courts") == "EUR 1M removed by courts"
+    assert figures.first_part("EUR 1M removed by courts; EUR 2k off for early payment") == "EUR 1M removed by courts; …"
+    assert figures.first_part(None) is None

@@ -321,7 +321,7 @@ def test_overview_names_what_courts_added_and_counts_one_fine_in_the_singular(ra
     """Denmark: Vestre Landsret raised ILVA's fine (standing above imposed), and one Danish fine is under appeal."""
     at = run(country="Denmark (DK)")
     notes = " ".join(f"{m.proto.help} {m.proto.delta}" for m in at.metric)
-    page = " ".join(md.value for md in at.markdown) + " " + notes
+    page = " ".join(md.value for md in [*at.markdown, *at.caption]) + " " + notes
     assert "added by courts that raised a fine" in page, page[:400]
     dk = money(raw_fines[raw_fines["country"] == "DK"])
     open_appeals = int(dk["appeal_status"].isin(["pending", "remitted"]).sum())
@@ -339,8 +339,11 @@ def test_a_reduction_to_an_unknown_sum_is_said_on_the_overview_and_the_appeals_p
     assert n >= 1
     phrase = f"{n} fine{'s' if n != 1 else ''} reduced by a court to an amount not known"
     at = run(country="Spain (ES)")
-    notes = " ".join(f"{m.proto.delta}" for m in at.metric)
-    assert f"{phrase}, counted at the amount imposed" in notes, notes
+    # the Standing tile's note is one line; the caption under the tiles gives every part of it
+    standing = next(m for m in at.metric if m.label.startswith("Standing"))
+    assert standing.proto.delta.endswith("; …"), standing.proto.delta
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{phrase}, counted at the amount imposed" in captions, captions[:600]
     at = run("pages/5_Appeals.py", country="Spain (ES)")
     notes = " ".join(f"{m.proto.delta}" for m in at.metric)
     assert f"{phrase}, not counted" in notes, notes
