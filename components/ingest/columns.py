@@ -42,6 +42,14 @@ class Col:
         self.codes = _np(enc.indices)  # Arrow's int32 indices: half the memory of int64 per row
         self.uniq = enc.dictionary if len(enc.dictionary) else pa.array([""], _STR)
 
+    def sliced(self, offset: int, n: int) -> Col:
+        """The n rows after `offset`, coded into the same distinct values (a block of a file read block by block)."""
+        out = Col.__new__(Col)
+        out.present, out.uniq, out.codes = self.present, self.uniq, self.codes[offset : offset + n]
+        if hasattr(self, "_text"):
+            out._text = self._text
+        return out
+
     def messages(self, flag_u: np.ndarray, fmt: Callable[[str], str]) -> np.ndarray:
         """Per distinct value: fmt(value) where flagged, else None (built only where flagged)."""
         out = np.full(len(self.uniq), None, dtype=object)

@@ -6,7 +6,7 @@ Pure: no streamlit.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import numpy as np
@@ -159,32 +159,68 @@ class _Dates:
     future: np.ndarray
     order: str
     numeric: np.ndarray
+    uniq: pa.Array | None = None  # the distinct values as written
+
+    def for_block(self, series: pd.Series) -> _Dates:
+        """These parsed values for a block of the column they were parsed from (`uniq` holds every value
+        of the block): each distinct date of a file is read once, not once per block."""
+        assert self.uniq is not None
+        codes, uniq = _uniques(series)
+        pos = _np(pc.fill_null(pc.index_in(uniq, value_set=self.uniq), -1)).astype(np.int64)
+        if (pos < 0).any():
+            raise ValueError("a block holds a date the whole column does not")
+        return replace(self, codes=pos[codes] if len(codes) else codes)
 
 
-def _dates_core(series: pd.Series, order: str | None, excel_serials: bool, today: dt.date | None) -> _Dates:
+#: What a column's dates say about their order: (any d/m/y dates, any first part > 12, any second part > 12).
+Evidence = tuple[bool, bool, bool]
+
+
+def order_evidence(series: pd.Series, excel_serials: bool) -> Evidence:
+    """The evidence a date column gives about its day/month order, over its distinct values.
+
+    Evidence from parts of a file combines with `any` per element: a file read block by block
+    decides its order once, from every block, as a file read whole does.
+    """
+    _, uniq = _uniques(series)
+    parts, a, b = _date_parts(uniq, excel_serials=excel_serials)
+    numeric = parts.kind == "numeric"
+    return bool(numeric.any()), bool((numeric & (a > 12)).any()), bool((numeric & (b > 12)).any())
+
+
+def decide_order(evidence: Evidence, order: str | None) -> tuple[str, str]:
+    """(the order the values are read in, the order as reported) from the column's evidence."""
+    any_numeric, day_first_evidence, month_first_evidence = evidence
+    if order in ("day-first", "month-first"):
+        return order, f"{order} (given)"
+    if not any_numeric:
+        return "day-first", ""
+    if day_first_evidence and month_first_evidence:
+        return "inconsistent", "inconsistent"
+    if month_first_evidence:
+        return "month-first", "month-first"
+    if day_first_evidence:
+        return "day-first", "day-first"
+    return "day-first", "day-first (assumed)"
+
+
+def _dates_core(
+    series: pd.Series,
+    order: str | None,
+    excel_serials: bool,
+    today: dt.date | None,
+    decided_order: tuple[str, str] | None = None,
+) -> _Dates:
+    """Parse a date column per distinct value. `decided_order`: the order decided over the whole file
+    (`decide_order`) when this is one block of it; else it is decided from this column's own values."""
     today = today or dt.datetime.now(dt.UTC).date()
     codes, uniq = _uniques(series)
     parts, a, b = _date_parts(uniq, excel_serials=excel_serials)
     text = _np(_clean_text(uniq))
     numeric = parts.kind == "numeric"
     # evidence over the distinct values, each of which is present in some row
-    day_first_evidence = bool((numeric & (a > 12)).any())
-    month_first_evidence = bool((numeric & (b > 12)).any())
-    if order in ("day-first", "month-first"):
-        decided = order
-        info_order = f"{order} (given)"
-    elif not numeric.any():
-        decided = "day-first"
-        info_order = ""
-    elif day_first_evidence and month_first_evidence:
-        decided = info_order = "inconsistent"
-    elif month_first_evidence:
-        decided = info_order = "month-first"
-    elif day_first_evidence:
-        decided = info_order = "day-first"
-    else:
-        decided = "day-first"
-        info_order = "day-first (assumed)"
+    evidence = (bool(numeric.any()), bool((numeric & (a > 12)).any()), bool((numeric & (b > 12)).any()))
+    decided, info_order = decided_order or decide_order(evidence, order)
     y, m, d = parts.y.copy(), parts.m.copy(), parts.d.copy()
     ambiguous = np.zeros(len(uniq), dtype=bool)
     if decided == "month-first":
@@ -224,7 +260,7 @@ def _dates_core(series: pd.Series, order: str | None, excel_serials: bool, today
     good = ~np.isnat(values) & pd.isna(error)
     values = np.where(good, values, np.datetime64("NaT", "ns"))
     precision = np.where(good, parts.precision, "").astype(object)
-    return _Dates(codes, values, error, blank, precision, parts.kind, placeholder, future, info_order, numeric)
+    return _Dates(codes, values, error, blank, precision, parts.kind, placeholder, future, info_order, numeric, uniq)
 
 
 def parse_dates(

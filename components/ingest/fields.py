@@ -7,6 +7,7 @@ then checked against the upload schema. Pure: no streamlit.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -66,6 +67,7 @@ class Accepted:
     table: Table
     idx: np.ndarray
     notes: list[pa.Array] = field(default_factory=list)
+    offset: int = 0  # rows of the file before this table (a block of a file read block by block)
 
     @property
     def k(self) -> int:
@@ -87,13 +89,22 @@ class Accepted:
 
     def text_or_null(self, f: str) -> pa.Array:
         if not self.table.has(f):
-            return pa.nulls(self.k, _STR)
+            return self.nulls()
         c = self.table.col(f)
         return c.take(pc.if_else(pc.equal(c.uniq, ""), _NULL, c.uniq), self.idx)
 
+    def nulls(self) -> pa.Array:
+        """k nulls: one array for every column the file leaves empty (Arrow arrays are immutable, so the
+        columns can share it; at a million rows each copy is 8 MB of offsets)."""
+        if not hasattr(self, "_nulls"):
+            self._nulls = pa.nulls(self.k, _STR)
+        return self._nulls
+
     def unknowns(self) -> pa.Array:
-        # one string taken k times: no Python object per row
-        return pc.take(pa.array(["unknown"], _STR), pa.array(np.zeros(self.k, dtype=np.int64)))
+        """k times "unknown" (one string taken k times: no Python object per row), shared like `nulls`."""
+        if not hasattr(self, "_unknowns"):
+            self._unknowns = pc.take(pa.array(["unknown"], _STR), pa.array(np.zeros(self.k, dtype=np.int64)))
+        return self._unknowns
 
 
 def fine_ids(acc: Accepted, ids: Col, given: np.ndarray, rows: np.ndarray) -> tuple[pa.Array, np.ndarray]:
@@ -150,7 +161,7 @@ def names(acc: Accepted, country: Col, iso_u: np.ndarray) -> tuple[pa.Array, pa.
 def country_column(acc: Accepted, f: str) -> pa.Array:
     """A mapped country column (the company's or its parent's home) as ISO-2; null where blank or not understood."""
     if not acc.table.has(f):
-        return pa.nulls(acc.k, _STR)
+        return acc.nulls()
     c = acc.table.col(f)
     iso, _ = places.normalise(c.text)
     values = np.where(iso == "", None, iso).astype(object)
@@ -230,7 +241,7 @@ def standing_and_paid(
 def source_urls(acc: Accepted) -> pa.Array:
     """The first web address in the source column; a note where there is none."""
     if not acc.table.has("source_url"):
-        return pa.nulls(acc.k, _STR)
+        return acc.nulls()
     uc = acc.table.col("source_url")
     # most cells are one clean address: a yes/no test is cheap, extraction only for the rest
     clean = pa.array(_clean_urls(uc.uniq))
@@ -288,7 +299,7 @@ def date_notes(acc: Accepted, decision: _Dates, extra: dict[str, _Dates]) -> tup
 def violation(acc: Accepted) -> pa.Array:
     """A mapped violation column read into the fixed vocabulary; what does not fit is "other"."""
     if not acc.table.has("violation"):
-        return pa.nulls(acc.k, _STR)
+        return acc.nulls()
     c = acc.table.col("violation")
     label_u = np.array([_violation_of(v) for v in c.text], dtype=object)
     return c.take(label_u, acc.idx)
@@ -303,6 +314,7 @@ def _violation_of(text: str) -> str | None:
     return next((k for k, rx in _VIOLATION_RULES if re.search(rx, fold(text))), "other")
 
 
+@functools.cache
 def accepted_dtypes() -> dict[str, str]:
     """The accepted frame's dtypes: those of schema.empty_fines(), with Arrow-backed "str" for text.
 
@@ -412,7 +424,7 @@ def _validate_whole(accepted: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str
         return accepted.drop(index=list(failed)), failed
 
 
-def validate(accepted: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
+def validate(accepted: pd.DataFrame, file_rows: int | None = None) -> tuple[pd.DataFrame, dict[int, str]]:
     """Check against UPLOAD_FINES_SCHEMA on each column's distinct values, not on every row.
 
     Pandera stays the judge: each column's checks run on its distinct values (a million rows of
@@ -426,7 +438,9 @@ def validate(accepted: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
         return accepted, {}
     if list(accepted.columns) != list(schema.FINE_COLUMNS):
         raise IngestError("The imported table does not have the canonical columns.")
-    if len(accepted) <= WHOLE_FRAME_ROWS:
+    # `file_rows`: the rows of the whole file, when `accepted` is one block of it: a large file's blocks
+    # are checked as the file read whole would be, column by column
+    if (file_rows or len(accepted)) <= WHOLE_FRAME_ROWS:
         return _validate_whole(accepted)
     failed: dict[int, str] = {}
     for name, column in schema.UPLOAD_FINES_SCHEMA.columns.items():

@@ -92,10 +92,11 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def with_raw(frame: pd.DataFrame, rows: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
-    """The rows set aside, each with its row number, its reason and its cells as read."""
-    raw = frame.iloc[rows - 1] if len(rows) else frame.iloc[0:0]
+def with_raw(frame: pd.DataFrame, positions: np.ndarray, rows: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
+    """The rows set aside (at `positions` in `frame`), each with its row number in the file, its reason and
+    its cells as read."""
+    raw = frame.iloc[positions] if len(positions) else frame.iloc[0:0]
     raw = raw.rename(columns={c: f"{c} (file)" for c in raw.columns if c in ("row", "reason")})
-    out = pd.DataFrame({"row": rows.astype(np.int64), "reason": pd.Series(reasons, dtype=object).to_numpy()})
+    out = pd.DataFrame({"row": rows.astype(np.int64), "reason": pd.Series(reasons, dtype="str")})
     body = raw.reset_index(drop=True)
     return pd.concat([out, body], axis=1) if len(body.columns) else out

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from components import schema
-from components.ingest import classify, fields, places
+from components.ingest import blocks, classify, fields, hygiene, places
 from components.ingest.amounts import CURRENCY_SOURCES, _Amounts, _amounts_core
 from components.ingest.columns import Col, Table, classify_u
 from components.ingest.common import (
@@ -45,7 +45,7 @@ from components.ingest.common import (
     _when,
     fold,
 )
-from components.ingest.dates import _Dates, _dates_core
+from components.ingest.dates import _Dates, _dates_core, decide_order, order_evidence
 from components.ingest.headers import fuzzy_suggestions, layout_currency, suggest_mapping
 from components.ingest.reading import RawTable, _nonblank, read_table, samples
 from components.ingest.report import IngestResult, with_raw
@@ -113,6 +113,12 @@ def ingest(
             progress(frac, what)
 
     step(0.0, "reading the file")
+    planned = None if sheet else blocks.plan(source, filename=filename, max_bytes=max_bytes, max_columns=max_columns)
+    if planned is not None:
+        try:
+            return _ingest_blocks(planned, mapping, date_order, today, step, given, max_rows, max_cell_chars)
+        except blocks.NotStreamable:
+            pass  # read whole, as any file that is not a large plain UTF-8 CSV
     raw = read_table(
         source,
         filename=filename,
@@ -125,14 +131,89 @@ def ingest(
     try:
         return _ingest_table(raw, mapping, date_order, today, step, given)
     except IngestError as exc:
-        # the file was read: keep its headers and the suggested mapping, so it is not read again
-        exc.headers = list(raw.headers)
-        exc.suggested = suggest_mapping(raw.headers, raw.frame.head(200))
-        exc.sheets = list(raw.sheets)
-        exc.samples = samples(raw.frame)
-        raise
+        raise _with_file(exc, raw) from None
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, pa.ArrowException) as exc:  # pragma: no cover
         raise IngestError(f"The file could not be processed ({type(exc).__name__}: {_short(exc, 120)}).") from exc
+
+
+def _ingest_blocks(
+    plan: blocks.Plan,
+    explicit: Mapping[str, str | None] | None,
+    date_order: str | None,
+    today: dt.date | None,
+    step: Callable[[float, str], None],
+    given_currency: str | None,
+    max_rows: int,
+    max_cell_chars: int,
+) -> IngestResult:
+    """A large CSV judged block by block: the whole-file decisions first (`Whole.of_file`), then each block."""
+    chunks = blocks.ahead(plan.blocks(max_rows=max_rows, max_cell_chars=max_cell_chars))
+    try:
+        first = _opening(chunks)
+        head = RawTable(first.frame.head(_HEAD_ROWS), first.headers, first.encoding, first.delimiter, "csv")
+        try:
+            t: Table | None = _table(first, explicit)
+            assert t is not None
+            mapping = dict(t.mapping)
+            today = today or dt.datetime.now(dt.UTC).date()
+            whole = Whole.of_file(plan, t, date_order, today)
+            parts, offset = [], 0
+            while t is not None:
+                head.cleaned_cells += t.raw.cleaned_cells
+                parts.append(_part(t, whole.block(offset, t.n), today, given_currency, lambda frac, what: None))
+                blocks.give_back()
+                offset += t.n
+                step(min(0.95, offset / max(whole.n, 1)), f"{offset:,} of {whole.n:,} rows")
+                nxt = next(chunks, None)
+                t = Table(nxt, mapping) if nxt is not None else None
+        except IngestError as exc:
+            raise _with_file(exc, head) from None
+    finally:
+        chunks.close()  # a block reader stopped early lets go of its thread and file
+    if offset != whole.n:
+        raise blocks.NotStreamable("the blocks and the whole-file columns do not have the same rows")
+    del whole, t  # the file's ids (at a million rows, 40 MB) are not needed to stack the blocks
+    blocks.give_back()
+    result = combine(parts, head, mapping, given_currency)
+    step(1.0, "done")
+    return result
+
+
+def _with_file(exc: IngestError, raw: RawTable) -> IngestError:
+    """The error with the file's headers, suggested mapping and samples: the file was read, so it is not
+    read again to map its columns by hand."""
+    exc.headers = list(raw.headers)
+    exc.suggested = suggest_mapping(raw.headers, raw.frame.head(_HEAD_ROWS))
+    exc.sheets = list(raw.sheets)
+    exc.samples = samples(raw.frame)
+    return exc
+
+
+#: Rows the mapping and the samples are read from (`_table`, `samples`): the first block holds at least these.
+_HEAD_ROWS: Final = 200
+
+
+def _opening(chunks: Iterator[RawTable]) -> RawTable:
+    """The first block, joined with the next ones while it has fewer than `_HEAD_ROWS` rows."""
+    first = next(chunks, None)
+    if first is None:
+        raise blocks.NotStreamable("no rows")
+    while len(first.frame) < _HEAD_ROWS:
+        more = next(chunks, None)
+        if more is None:
+            break
+        assert first.nonblank is not None and more.nonblank is not None
+        first = RawTable(
+            pd.concat([first.frame, more.frame]),
+            first.headers,
+            first.encoding,
+            first.delimiter,
+            first.format,
+            {},
+            np.concatenate([first.nonblank, more.nonblank]),
+            first.cleaned_cells + more.cleaned_cells,
+        )
+    return first
 
 
 def _given_currency(currency: str | None) -> str | None:
@@ -168,30 +249,92 @@ def _ingest_table(
     given_currency: str | None = None,
 ) -> IngestResult:
     t = _table(raw, explicit)
-    today = today or dt.datetime.now(dt.UTC).date()
+    whole = Whole.of_table(t, date_order)
+    part = _part(t, whole, today or dt.datetime.now(dt.UTC).date(), given_currency, step)
+    step(0.9, "reporting")
+    result = combine([part], raw, t.mapping, given_currency)
+    step(1.0, "done")
+    return result
+
+
+@dataclass
+class Whole:
+    """What is decided over the whole file, not a block of it: the day/month order of each date
+    column, and the ids (which repeat an earlier row, wherever it is). `offset`: rows before this block."""
+
+    orders: dict[str, tuple[str, str]]
+    ids: _Ids
+    date_order: str | None
+    n: int
+    offset: int = 0
+    dates: dict[str, _Dates] = field(default_factory=dict)  # a file read block by block: its dates, parsed once
+
+    @classmethod
+    def of_table(cls, t: Table, date_order: str | None) -> Whole:
+        excel = t.raw.format == "xlsx"
+        orders = {f: decide_order(order_evidence(t.series(f), excel), date_order) for f in _DATE_FIELDS if t.has(f)}
+        return cls(orders, _ids(t.col("fine_id", exact=True), t.n), date_order, t.n)
+
+    @classmethod
+    def of_file(cls, plan: blocks.Plan, first: Table, date_order: str | None, today: dt.date) -> Whole:
+        """The decisions over a file read block by block, from just the columns they need (read first)."""
+        wanted = [f for f in ("fine_id", *_DATE_FIELDS) if first.has(f)]
+        columns = plan.columns([first.raw.headers.index(first.mapping[f]) for f in wanted])
+        frame = pd.DataFrame({f: c.to_pandas() for f, c in zip(wanted, columns, strict=True)})
+        if plan.unsafe:
+            frame, _ = hygiene.scrub(frame)  # as every block is
+        n = len(frame)
+        dates = {f: _dates_core(frame[f], date_order, False, today) for f in _DATE_FIELDS if f in frame}
+        ids = Col(frame["fine_id"] if "fine_id" in frame else None, n, exact=True)
+        return cls({}, _ids(ids, n), date_order, n, 0, dates)  # the dates carry their order
+
+    def block(self, offset: int, n: int) -> Whole:
+        """The same decisions for the n rows that follow `offset` rows."""
+        return Whole(self.orders, self.ids.slice(offset, n), self.date_order, self.n, offset, self.dates)
+
+
+_DATE_FIELDS: Final = ("decision_date", "announced_date", "status_checked")
+
+
+@dataclass
+class Part:
+    """One block's rows, judged: accepted (canonical), rejected and not fines, with its counts."""
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    not_fines: pd.DataFrame
+    n: int
+    counts: dict[str, int]
+    aliases: dict[str, str]
+    currency_sources: np.ndarray
+    header_currency: str | None
+    header_note: str | None
+    choices: dict[str, str]
+    last_content: int  # the last row (in the file) with any content; 0 for none
+
+
+def _part(t: Table, whole: Whole, today: dt.date, given_currency: str | None, step: Callable[[float, str], None]) -> Part:
+    """Judge every row of a table (a whole file, or one block of a file read block by block)."""
     step(0.1, "checking rows")
     kinds = _kinds(t)
     step(0.2, "countries")
     where = _places(t)
     step(0.3, "dates")
-    when = _dates(t, date_order, today)
+    when = _dates(t, whole, today)
     step(0.45, "amounts")
     money = _money(t, where, when, given_currency)
     step(0.55, "sorting rows")
-    ids = _ids(t)
+    ids = whole.ids
     verdict = _verdict(t, kinds, where, when, money, ids)
     step(0.65, "building the fines")
-    acc = fields.Accepted(t, np.flatnonzero(~verdict.rejected & ~verdict.not_fine))
+    acc = fields.Accepted(t, np.flatnonzero(~verdict.rejected & ~verdict.not_fine), offset=whole.offset)
     accepted, counts = _accepted(acc, kinds, where, when, money, ids)
     step(0.8, "validating")
     t.cols.clear()  # the encoded columns are no longer needed; free them before the copies below
-    accepted, failed = fields.validate(accepted)
-    verdict.add(failed)
+    accepted, failed = fields.validate(accepted, whole.n)
+    verdict.add(failed, whole.offset)
     accepted = fields.as_accepted_dtypes(accepted)
-    step(0.9, "reporting")
-    result = _result(t, accepted, verdict, when, money, counts | {"aliases": where.aliases}, given_currency)
-    step(1.0, "done")
-    return result
+    return _judged(t, accepted, verdict, when, money, counts | {"aliases": where.aliases}, whole.offset)
 
 
 @dataclass
@@ -284,14 +427,23 @@ class _When:
         return self.decision.values[self.decision.codes]
 
 
-def _dates(t: Table, order: str | None, today: dt.date) -> _When:
+def _dates(t: Table, whole: Whole, today: dt.date) -> _When:
     excel = t.raw.format == "xlsx"
-    decision = _dates_core(t.series("decision_date"), order, excel, today)
+
+    def parsed(f: str) -> _Dates:
+        if f in whole.dates:  # parsed once for the whole file; this block's rows coded into it
+            try:
+                return whole.dates[f].for_block(t.series(f))
+            except ValueError as exc:
+                raise blocks.NotStreamable(str(exc)) from None
+        return _dates_core(t.series(f), whole.date_order, excel, today, whole.orders[f])
+
+    decision = parsed("decision_date")
     choices = {t.mapping["decision_date"]: decision.order or "no day/month dates"}
     extra: dict[str, _Dates] = {}
     for f in ("announced_date", "status_checked"):
         if t.has(f):
-            extra[f] = _dates_core(t.series(f), order, excel, today)
+            extra[f] = parsed(f)
             choices[t.mapping[f]] = extra[f].order or "no day/month dates"
     return _When(decision, extra, choices)
 
@@ -316,19 +468,29 @@ class _Ids:
     col: Col
     given: np.ndarray
     dup: np.ndarray
-    seen_first: np.ndarray  # by code: the row where each id first appears
+    seen_first: np.ndarray  # by code: the row (0-based, in the file) where each id first appears
     long_u: np.ndarray
 
+    def slice(self, offset: int, n: int) -> _Ids:
+        """The n rows after `offset`, with the codes, first rows and distinct ids of the whole file."""
+        return _Ids(
+            self.col.sliced(offset, n),
+            self.given[offset : offset + n],
+            self.dup[offset : offset + n],
+            self.seen_first,
+            self.long_u,
+        )
 
-def _ids(t: Table) -> _Ids:
-    idc = t.col("fine_id", exact=True)
+
+def _ids(idc: Col, n: int) -> _Ids:
     given = (~idc.blank_u())[idc.codes]
     # dictionary codes number values in order of first appearance: a row is a value's first
     # occurrence exactly when its code exceeds every code before it
-    before = np.concatenate([[-1], np.maximum.accumulate(idc.codes)[:-1]]) if t.n else np.zeros(0, np.int64)
+    before = np.concatenate([[-1], np.maximum.accumulate(idc.codes)[:-1]]) if n else np.zeros(0, np.int64)
     is_first = idc.codes > before
     long_u = _np(pc.greater(pc.utf8_length(idc.uniq), 80)).astype(bool)
-    return _Ids(idc, given, given & ~is_first, np.flatnonzero(is_first), long_u)
+    first_rows = np.flatnonzero(is_first).astype(np.int32 if n < 2**31 else np.int64)
+    return _Ids(idc, given, given & ~is_first, first_rows, long_u)
 
 
 @dataclass
@@ -342,12 +504,13 @@ class _Verdict:
     def rejected(self) -> np.ndarray:
         return _bools(pc.is_valid(self.reasons))
 
-    def add(self, failed: Mapping[int, str]) -> None:
-        """Rows that failed the schema check join the rejected, with the check as reason."""
+    def add(self, failed: Mapping[int, str], offset: int = 0) -> None:
+        """Rows that failed the schema check join the rejected, with the check as reason (keys: rows in the file)."""
         if failed:
             n = len(self.reasons)
-            pos = np.array(sorted(failed), dtype=np.int64) - 1
-            self.reasons = _join([self.reasons, _sparse(n, pos, np.array([failed[p + 1] for p in pos], dtype=object))], n)
+            rows = np.array(sorted(failed), dtype=np.int64)
+            reasons = np.array([failed[r] for r in rows], dtype=object)
+            self.reasons = _join([self.reasons, _sparse(n, rows - 1 - offset, reasons)], n)
 
 
 def _verdict(t: Table, kinds: _Kinds, where: _Places, when: _When, money: _Money, ids: _Ids) -> _Verdict:
@@ -401,7 +564,7 @@ def _accepted(
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """The accepted rows in the canonical columns (arrow-backed), and counts for the report."""
     t, idx, k = acc.table, acc.idx, acc.k
-    rows = np.arange(1, t.n + 1)
+    rows = np.arange(acc.offset + 1, acc.offset + t.n + 1)
     if t.has("notes"):
         nc = t.col("notes")
         acc.notes.append(pc.if_else(pc.equal(nc.rows(idx), ""), pa.scalar(None, _STR), nc.rows(idx)))
@@ -421,7 +584,7 @@ def _accepted(
         acc.note_u(t.col("type"), kinds.note_u)
     group_country = fields.country_column(acc, "group_country")
     violation = fields.violation(acc)
-    notes = _join(acc.notes, k)
+    notes = _join(acc.notes, k) if acc.notes else acc.nulls()
     index = pd.Index(rows[idx], name="row")
     nat = np.full(k, np.datetime64("NaT", "ns"))
 
@@ -474,49 +637,114 @@ def _precision_labels(decision: _Dates, idx: np.ndarray) -> pa.Array:
     return pc.take(_arr(label_u), pa.array(decision.codes[idx]))
 
 
-def _result(
+def _judged(
     t: Table,
     accepted: pd.DataFrame,
     verdict: _Verdict,
     when: _When,
     money: _Money,
     counts: dict[str, Any],
-    given_currency: str | None,
-) -> IngestResult:
-    raw, rows, dc = t.raw, np.arange(1, t.n + 1), when.decision
+    offset: int,
+) -> Part:
+    dc = when.decision
+    rows = np.arange(offset + 1, offset + t.n + 1)
     rejected_mask = verdict.rejected
     accepted_mask = ~rejected_mask & ~verdict.not_fine
     rej_idx = np.flatnonzero(rejected_mask)
     nf_idx = np.flatnonzero(verdict.not_fine & ~rejected_mask)
-    rejected = with_raw(t.frame, rows[rej_idx], _np(pc.take(verdict.reasons, pa.array(rej_idx))).astype(object))
-    not_fines = with_raw(t.frame, rows[nf_idx], _np(pc.take(verdict.not_fine_reason, pa.array(nf_idx))).astype(object))
-    src_counts = np.bincount(money.am.src[accepted_mask], minlength=len(CURRENCY_SOURCES))
-    choices: dict[str, Any] = {
-        "format": raw.format,
-        "encoding": raw.encoding,
-        "delimiter": DELIMITER_NAMES.get(raw.delimiter or "", raw.delimiter),
-        "date_order": when.choices,
-        "currency_sources": {CURRENCY_SOURCES[i]: int(c) for i, c in enumerate(src_counts) if c and i},
-        "header_currency": money.header_currency,
-        "country_aliases": counts["aliases"],
-        "currency_from_country": int(src_counts[CURRENCY_SOURCES.index("country")]),
-        "currency_given": given_currency,
-        "text_cleaned_cells": raw.cleaned_cells,
-        "sheet": raw.sheet,
-        "sheets": raw.sheets,
-        "headers": list(raw.headers),
-        "samples": samples(t.frame),
-        "suggested_headers": fuzzy_suggestions(raw.headers, t.mapping),
+    rejected = with_raw(t.frame, rej_idx, rows[rej_idx], _np(pc.take(verdict.reasons, pa.array(rej_idx))).astype(object))
+    not_fines = with_raw(t.frame, nf_idx, rows[nf_idx], _np(pc.take(verdict.not_fine_reason, pa.array(nf_idx))).astype(object))
+    nonblank = _row_content(t)
+    tallies = {
         "placeholder_dates": int(dc.placeholder[dc.codes].sum()),
         "future_dates": int(dc.future[dc.codes].sum()),
-        "year_only_dates": counts["year_only_dates"],
-        "year_month_dates": counts["year_month_dates"],
         "excel_serial_dates": int((dc.kind[dc.codes] == "serial").sum()),
         "empty_rows": verdict.empty_rows,
-        "generated_ids": counts["generated_ids"],
-        "authority_defaulted": counts["authority_defaulted"],
-        "controller_defaulted": counts["controller_defaulted"],
-    }
-    if money.header_note:
-        choices["header_currency_note"] = money.header_note
-    return IngestResult(accepted, rejected, not_fines, t.n, dict(t.mapping), choices)
+    } | {k: v for k, v in counts.items() if k != "aliases"}
+    return Part(
+        accepted,
+        rejected,
+        not_fines,
+        t.n,
+        tallies,
+        dict(counts["aliases"]),
+        np.bincount(money.am.src[accepted_mask], minlength=len(CURRENCY_SOURCES)),
+        money.header_currency,
+        money.header_note,
+        when.choices,
+        int(offset + np.flatnonzero(nonblank)[-1] + 1) if nonblank.any() else 0,
+    )
+
+
+def _row_content(t: Table) -> np.ndarray:
+    raw = t.raw
+    return raw.nonblank if raw.nonblank is not None and len(raw.nonblank) == t.n else _nonblank(t.frame)
+
+
+def combine(
+    parts: Sequence[Part], first: RawTable, mapping: dict[str, str], given_currency: str | None
+) -> IngestResult:
+    """One result from the parts of a file, in order. `first`: the file as read (or its first block):
+    its headers, format, samples. Rows after the last row with any content are the end of the file."""
+    last = max((p.last_content for p in parts), default=0)
+    accepted = _stack([p.accepted for p in parts])
+    rejected = _rows_to(pd.concat([p.rejected for p in parts], ignore_index=True) if len(parts) > 1 else parts[0].rejected, last)
+    not_fines = pd.concat([p.not_fines for p in parts], ignore_index=True) if len(parts) > 1 else parts[0].not_fines
+    n = sum(p.n for p in parts)
+    tallies = {k: sum(p.counts[k] for p in parts) for k in parts[0].counts}
+    tallies["empty_rows"] -= max(n - last, 0)  # every row after the last with content is blank, and was counted
+    src_counts = np.sum([p.currency_sources for p in parts], axis=0)
+    aliases: dict[str, str] = {}
+    for p in parts:
+        aliases.update(p.aliases)
+    head = parts[0]
+    choices: dict[str, Any] = {
+        "format": first.format,
+        "encoding": first.encoding,
+        "delimiter": DELIMITER_NAMES.get(first.delimiter or "", first.delimiter),
+        "date_order": head.choices,
+        "currency_sources": {CURRENCY_SOURCES[i]: int(c) for i, c in enumerate(src_counts) if c and i},
+        "header_currency": head.header_currency,
+        "country_aliases": aliases,
+        "currency_from_country": int(src_counts[CURRENCY_SOURCES.index("country")]),
+        "currency_given": given_currency,
+        "text_cleaned_cells": first.cleaned_cells,
+        "sheet": first.sheet,
+        "sheets": first.sheets,
+        "headers": list(first.headers),
+        "samples": samples(first.frame),
+        "suggested_headers": fuzzy_suggestions(first.headers, mapping),
+    } | {k: tallies[k] for k in _TALLIES}
+    if head.header_note:
+        choices["header_currency_note"] = head.header_note
+    return IngestResult(accepted, rejected, not_fines, min(n, last), dict(mapping), choices)
+
+
+_TALLIES: Final = (
+    "placeholder_dates",
+    "future_dates",
+    "year_only_dates",
+    "year_month_dates",
+    "excel_serial_dates",
+    "empty_rows",
+    "generated_ids",
+    "authority_defaulted",
+    "controller_defaulted",
+)
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The accepted rows of every block in one frame, built a column at a time: each block's copy of a
+    column is let go once it is stacked, so the numbers are not held twice at the end; text columns
+    (Arrow strings) are joined as chunks, not copied."""
+    if len(frames) == 1:
+        return frames[0]
+    index = pd.Index(np.concatenate([f.index.to_numpy() for f in frames]), name=frames[0].index.name)
+    out = {c: pd.concat([f.pop(c) for f in frames], ignore_index=True).set_axis(index) for c in list(frames[0].columns)}
+    return pd.DataFrame(out, index=index, copy=False)
+
+
+def _rows_to(rejected: pd.DataFrame, last: int) -> pd.DataFrame:
+    """The rejected rows up to the file's last row with content (blank rows after it end the file)."""
+    keep = rejected["row"].to_numpy() <= last
+    return rejected if keep.all() else rejected[keep].reset_index(drop=True)
