@@ -91,6 +91,8 @@ def test_a_messy_register_in_many_blocks_is_the_same_as_read_whole(small_blocks,
     assert whole.rows_read == 3000  # the blank rows after the last fine end the file
     assert any("duplicate id" in r for r in whole.rejected["reason"])
     _same(ingest(data, filename="register.csv", today=TODAY), whole)
+    bom = b"\xef\xbb\xbf" + data  # Excel's "CSV UTF-8": the mark is not part of the first header
+    _same(ingest(bom, filename="register.csv", today=TODAY), _whole(bom, filename="register.csv"))
     path = tmp_path / "register.csv"
     path.write_bytes(data.rstrip(b"\n,") + b"\n")  # on disk: read to its end, so no trailing blank rows
     _same(ingest(path, today=TODAY), _whole(path))

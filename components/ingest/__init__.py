@@ -10,6 +10,7 @@ The modules follow the way a file is understood:
 | module | job |
 |---|---|
 | `reading` | bytes to a table of strings: encoding, delimiter, CSV |
+| `blocks` | a large UTF-8 CSV read block by block (each block judged by `rows`, then combined) |
 | `xlsx` | a workbook's sheet to a table of strings, bounded |
 | `headers` | which column holds which field (synonyms in `synonyms.json`, values scored) |
 | `amounts` | written amounts to numbers and currencies |

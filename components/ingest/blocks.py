@@ -1,13 +1,14 @@
 """Blocks: a large UTF-8 CSV read block by block, so the whole table of strings never exists at once.
 
 A CSV of at least `STREAM_BYTES` whose opening is UTF-8 and whose first line names its columns is
-read with Arrow's streaming reader, which reads quoted line breaks right across blocks. `Plan`
-says how (delimiter, width, the byte range without trailing blank lines, whether any cell may hold
-an unsafe character); `Plan.columns` reads just the columns decided over the whole file (ids and
-dates, see `rows.Whole`) and `Plan.blocks` yields the file as `RawTable`s of about `BLOCK_BYTES`
-each, rows numbered as in the file. What the stream cannot read as the whole-file reader would (a
-row of the wrong width, bytes that are not UTF-8, more rows than the limit) raises `NotStreamable`,
-and the file goes to that reader (`reading.read_table`). Pure: no streamlit.
+cut into pieces of about `BLOCK_BYTES` that end where a record ends (a line break after an even
+number of quote characters), and each piece is read by Arrow as a CSV of its own. `Plan` says how
+(delimiter, width, the byte range without trailing blank lines); `Plan.columns` reads just the
+columns decided over the whole file (ids and dates, see `rows.Whole`) and `Plan.blocks` yields the
+file as `RawTable`s, rows numbered as in the file, each piece cleaned of unsafe characters where it
+may hold one (`hygiene`). What cannot be read as the whole-file reader would (a row of the wrong
+width, bytes that are not UTF-8, more rows than the limit) raises `NotStreamable`, and the file
+goes to that reader (`reading.read_table`). Pure: no streamlit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import csv
 import io
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -60,7 +63,6 @@ class Plan:
     delimiter: str
     width: int
     encoding: str
-    unsafe: bool  # may a cell hold a control or bidi-override character?
 
     def _pieces(self, block_bytes: int) -> Iterator[Any]:
         """The file's bytes from `start` to `end` in pieces of about `block_bytes`, each ending with a line
@@ -110,7 +112,9 @@ class Plan:
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(piece),
-                read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=max(len(piece), 1 << 16), use_threads=False),
+                read_options=pacsv.ReadOptions(
+                    autogenerate_column_names=True, block_size=max(len(piece), 1 << 16), use_threads=False
+                ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
                 ),
@@ -132,12 +136,30 @@ class Plan:
         """The cells of the columns at `positions`, every data row (the header row left out), read a piece
         at a time (a whole-file read of two columns of a 100 MB file peaked 250 MB above its 32 MB of cells)."""
         pieces: list[list[pa.Array]] = [[] for _ in positions]
-        for piece in self._pieces(BLOCK_BYTES):
+
+        def parse(piece: Any) -> pa.Table:
             table = self._parse(piece, positions)
-            for i in range(len(positions)):
-                pieces[i].extend(table.column(i).chunks)
-            give_back()
+            if _may_hold_unsafe(piece):  # cleaned as the blocks are, so the ids and dates match theirs
+                frame, _ = hygiene.scrub(table.to_pandas())
+                table = pa.table({c: pa.array(frame[c].array, pa.large_string()) for c in frame.columns})
+            return table
+
+        # two pieces parsed at once (Arrow lets go of the GIL), never more held
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-columns") as pool:
+            pending: deque[Future[pa.Table]] = deque()
+            for piece in self._pieces(BLOCK_BYTES):
+                pending.append(pool.submit(parse, piece))
+                if len(pending) >= 2:
+                    self._keep(pending.popleft().result(), pieces)
+            while pending:
+                self._keep(pending.popleft().result(), pieces)
         return [pa.chunked_array(c, pa.large_string()).slice(1) for c in pieces]
+
+    @staticmethod
+    def _keep(table: pa.Table, pieces: list[list[pa.Array]]) -> None:
+        for i, column in enumerate(table.columns):
+            pieces[i].extend(column.chunks)
+        give_back()
 
     def blocks(self, *, max_rows: int, max_cell_chars: int, block_bytes: int | None = None) -> Iterator[RawTable]:
         """The file as tables of about `block_bytes` each; the first one's `headers` name the columns."""
@@ -152,17 +174,17 @@ class Plan:
                 table = table.slice(1)
             if offset + table.num_rows > max_rows:
                 raise NotStreamable("more rows than are read")  # the whole-file reader says how many
-            yield self._table(table, headers, offset, max_cell_chars)
+            yield self._table(table, headers, offset, max_cell_chars, _may_hold_unsafe(piece))
             offset += table.num_rows
 
-    def _table(self, batch: pa.Table, headers: list[str], offset: int, max_cell_chars: int) -> RawTable:
+    def _table(self, batch: pa.Table, headers: list[str], offset: int, max_cell_chars: int, unsafe: bool) -> RawTable:
         for i, h in enumerate(headers):
             _check_cell_chars(batch.column(i), h, max_cell_chars)
         frame = pd.DataFrame({h: batch.column(i).to_pandas() for i, h in enumerate(headers)})
         frame.index = pd.RangeIndex(offset + 1, offset + len(frame) + 1)
         cleaned = 0
         shown = list(headers)
-        if self.unsafe:
+        if unsafe:
             frame, cleaned = hygiene.scrub(frame)
             shown = [hygiene.clean_text(h) for h in headers]
             if shown != headers:
@@ -172,26 +194,33 @@ class Plan:
         return RawTable(frame, shown, self.encoding, self.delimiter, "csv", {}, _nonblank(frame), cleaned)
 
 
-def ahead(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
+def ahead(items: Iterator[Any]) -> Iterator[Any]:
     """The same items, the next one read in a thread while the caller works on this one.
 
-    Arrow's streaming reader parses one block at a time and lets go of the GIL while it does, so
-    reading block k+1 overlaps the judging of block k. An exception is raised where the item would be.
+    Arrow parses a block without holding the GIL, so reading block k+1 overlaps the judging of block
+    k; the thread starts on block k+2 only once the caller has taken k+1, so no more than two blocks
+    are held. An exception is raised where its item would have been.
     """
-    q: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
-    done, stop = object(), threading.Event()
+    q: queue.Queue[tuple[bool, Any]] = queue.Queue()
+    slot, stop, done = threading.Semaphore(1), threading.Event(), object()
 
     def work() -> None:
+        it = iter(items)
         try:
-            for item in items:
+            while True:
+                slot.acquire()
                 if stop.is_set():
-                    break
+                    return
+                try:
+                    item = next(it)
+                except StopIteration:
+                    q.put((True, done))
+                    return
                 q.put((True, item))
-            q.put((True, done))
         except Exception as exc:  # noqa: BLE001 - handed to the caller and raised there
             q.put((False, exc))
         finally:
-            close = getattr(items, "close", None)
+            close = getattr(it, "close", None)
             if close is not None:
                 close()  # the reader under it, with its file
 
@@ -200,6 +229,7 @@ def ahead(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
     try:
         while True:
             ok, item = q.get()
+            slot.release()
             if not ok:
                 raise item
             if item is done:
@@ -207,11 +237,7 @@ def ahead(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
             yield item
     finally:
         stop.set()
-        while worker.is_alive():  # let a worker waiting to hand over an item see the stop
-            try:
-                q.get(timeout=0.05)
-            except queue.Empty:
-                pass
+        slot.release()  # a worker waiting for its turn sees the stop
         worker.join()
 
 
@@ -297,8 +323,7 @@ def plan(source: str | Path | bytes, *, filename: str | None, max_bytes: int, ma
     end = _end(data, path, size)
     if end is None or end - start < STREAM_BYTES // 2:
         return None
-    unsafe = hygiene.may_hold_unsafe(blob) if blob is not None else _file_may_hold_unsafe(path)
-    return Plan(data, path, start, end, delimiter, len(header), "utf-8-sig" if start else "utf-8", unsafe)
+    return Plan(data, path, start, end, delimiter, len(header), "utf-8-sig" if start else "utf-8")
 
 
 def _end(data: memoryview | None, path: Path | None, size: int) -> int | None:
@@ -316,13 +341,7 @@ def _end(data: memoryview | None, path: Path | None, size: int) -> int | None:
     return size
 
 
-def _file_may_hold_unsafe(path: Path | None, piece: int = 16 << 20) -> bool:
-    """`hygiene.may_hold_unsafe` over a file on disk, a piece at a time."""
-    assert path is not None
-    carry = b""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(piece):
-            if hygiene.may_hold_unsafe(carry + chunk):
-                return True
-            carry = chunk[-2:]  # a sequence may straddle two pieces
-    return False
+def _may_hold_unsafe(piece: Any) -> bool:
+    """Could a piece hold a control or bidi-override character (`hygiene.may_hold_unsafe`)? Each piece is
+    checked, and cleaned only where it could: a clean piece is left as it is, as a clean file is."""
+    return hygiene.may_hold_unsafe(piece if isinstance(piece, bytes) else bytes(piece))

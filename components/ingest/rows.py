@@ -3,7 +3,10 @@
 The steps, each over distinct values: the kind of decision (`_kinds`), the country, the
 dates, the amount and its currency, the ids; then every row gets its verdict (`_verdict`):
 rejected with the reasons joined, not a fine with one reason, or accepted and built into
-the canonical columns (`fields`). Pure: no streamlit.
+the canonical columns (`fields`). A file is judged whole, or, when large, block by block
+(`blocks`): what holds over the whole file (each date column's day/month order, which ids
+repeat) is decided first (`Whole`), each block is judged as a `Part`, and `combine` makes one
+result of the parts, the same as for the file read whole. Pure: no streamlit.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from components import schema
-from components.ingest import blocks, classify, fields, hygiene, places
+from components.ingest import blocks, classify, fields, places
 from components.ingest.amounts import CURRENCY_SOURCES, _Amounts, _amounts_core
 from components.ingest.columns import Col, Table, classify_u
 from components.ingest.common import (
@@ -281,8 +284,6 @@ class Whole:
         wanted = [f for f in ("fine_id", *_DATE_FIELDS) if first.has(f)]
         columns = plan.columns([first.raw.headers.index(first.mapping[f]) for f in wanted])
         frame = pd.DataFrame({f: c.to_pandas() for f, c in zip(wanted, columns, strict=True)})
-        if plan.unsafe:
-            frame, _ = hygiene.scrub(frame)  # as every block is
         n = len(frame)
         dates = {f: _dates_core(frame[f], date_order, False, today) for f in _DATE_FIELDS if f in frame}
         ids = Col(frame["fine_id"] if "fine_id" in frame else None, n, exact=True)
@@ -592,7 +593,7 @@ def _accepted(
         return arr.to_pandas().set_axis(index)
 
     def typed(values: np.ndarray, dtype: str) -> pd.Series:
-        return pd.Series(values, index=index, dtype=dtype)
+        return pd.Series(values, index=index, dtype=dtype, copy=False)  # pandas 3 copies arrays unless told not to
 
     columns = {
         "fine_id": text(fine_id),
@@ -681,9 +682,7 @@ def _row_content(t: Table) -> np.ndarray:
     return raw.nonblank if raw.nonblank is not None and len(raw.nonblank) == t.n else _nonblank(t.frame)
 
 
-def combine(
-    parts: Sequence[Part], first: RawTable, mapping: dict[str, str], given_currency: str | None
-) -> IngestResult:
+def combine(parts: Sequence[Part], first: RawTable, mapping: dict[str, str], given_currency: str | None) -> IngestResult:
     """One result from the parts of a file, in order. `first`: the file as read (or its first block):
     its headers, format, samples. Rows after the last row with any content are the end of the file."""
     last = max((p.last_content for p in parts), default=0)

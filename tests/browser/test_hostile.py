@@ -134,8 +134,9 @@ def _companies_show_payloads_as_text(page, baseline: set[str]) -> None:
     # open the profile: the name is the page's header, as text
     button.first.click()
     wait_for_app(page, "Companies")
-    page.wait_for_timeout(500)
     header = page.locator("h2").filter(has_text="hostile-1")
+    # the profile renders after the rerun the click starts: wait for it (a fixed 500 ms lost the race under load)
+    header.first.wait_for(state="visible", timeout=30_000)
     assert header.count() >= 1 and payload in visible(header.first.inner_text()), (
         "profile header does not show the name literally"
     )
