@@ -10,7 +10,8 @@ The modules follow the way a file is understood:
 | module | job |
 |---|---|
 | `reading` | bytes to a table of strings: encoding, delimiter, CSV |
-| `blocks` | a large UTF-8 CSV read block by block (each block judged by `rows`, then combined) |
+| `blocks` | a large UTF-8 CSV read block by block (each block judged by `rows`) |
+| `parts` | the judged blocks of a file combined into one result |
 | `xlsx` | a workbook's sheet to a table of strings, bounded |
 | `headers` | which column holds which field (synonyms in `synonyms.json`, values scored) |
 | `amounts` | written amounts to numbers and currencies |
