@@ -14,7 +14,7 @@ from typing import Any, Final
 import pandas as pd
 import streamlit as st
 
-from components import exports, ingest, layout, panels, schema, sharing, uploads
+from components import exports, ingest, layout, panels, schema, sentences, sharing, uploads
 from components.ingest.headers import fuzzy_suggestions
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -120,7 +120,7 @@ def render_error_and_sheet(state: uploads.UploadState) -> None:
 def _currency_question(result: ingest.IngestResult, state: uploads.UploadState) -> None:
     from_country = result.currency_from_country
     if len(result.accepted):
-        (st.warning if from_country else st.caption)(result.currency_line().removeprefix("currency: ").capitalize())
+        (st.warning if from_country else st.caption)(sentences.first_upper(result.currency_line("below").removeprefix("currency: ")))
     given = uploads.import_options(st.session_state).get("currency", "")
     if not (from_country or given):
         return

@@ -99,6 +99,12 @@ def home_sentence(profile) -> str:
     return f"Group headquarters: {names('group_country')}. Fined entities established in: {names('controller_country')}."
 
 
+def first_upper(text: str) -> str:
+    """The text with its first letter a capital and the rest as written (str.capitalize lowercases the rest:
+    "EUR" became "eur", "If" became "if")."""
+    return text[:1].upper() + text[1:]
+
+
 def reduced_unknown_note(n: int, counted: str = "counted at the amount imposed") -> str:
     """'1 fine reduced by a court to an amount not known, counted at the amount imposed' ("" for none)."""
     return f"{plural(n, 'fine')} reduced by a court to an amount not known, {counted}" if n else ""

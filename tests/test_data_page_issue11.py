@@ -34,7 +34,11 @@ def texts(at: AppTest) -> str:
 
 def test_currency_is_asked_up_front_and_the_answer_reimports():
     at = upload(data_page(), "no_currency.csv")
-    assert "4 of 4 accepted rows" in "\n".join(w.value for w in at.warning)
+    warning = "\n".join(w.value for w in at.warning)
+    assert "4 of 4 accepted rows" in warning
+    # written as a sentence on the page (capitalize() once read "if its amounts ... (--currency eur)"),
+    # pointing to the question below rather than to the command's option
+    assert "If its amounts are all in one currency, say so below." in warning, warning
     question = at.selectbox(key="upload_currency_choice")
     assert question.label == "Amounts in this file are in:"
     question.set_value("EUR")

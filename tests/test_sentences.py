@@ -62,3 +62,9 @@ def test_a_reduction_to_an_unknown_sum_makes_the_standing_figure_an_upper_bound(
     text = sentences.profile_summary(money, cut, "EUR")
     assert "at most EUR 3.9M still standing after appeals (1 fine reduced by a court to an amount not known" in text
     assert sentences.reduced_unknown_note(0) == ""
+
+
+def test_first_upper_keeps_the_rest_as_written():
+    assert sentences.first_upper("4 of 4 rows; If EUR") == "4 of 4 rows; If EUR"
+    assert sentences.first_upper("currency in EUR") == "Currency in EUR"
+    assert sentences.first_upper("") == ""

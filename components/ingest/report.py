@@ -66,8 +66,10 @@ class IngestResult:
         """Accepted rows whose currency was taken from their country (no currency column, marker or answer)."""
         return int(self.choices.get("currency_sources", {}).get("country", 0))
 
-    def currency_line(self) -> str:
-        """The report's first line about currency: how many amounts took their country's currency."""
+    def currency_line(self, how: str = "(--currency EUR)") -> str:
+        """The report's first line about currency: how many amounts took their country's currency.
+
+        `how`: how to give a file-wide currency, where the line is shown (the command's option by default)."""
         n, k = self.currency_from_country, len(self.accepted)
         if not k:
             return "currency: no accepted rows"
@@ -75,7 +77,7 @@ class IngestResult:
             return "currency: every accepted amount says its currency (cell, column, heading or the answer given)"
         return (
             f"currency: {n:,} of {k:,} accepted rows ({n / k:.0%}) took the currency of their country; "
-            "the file names none. If its amounts are all in one currency, say so (--currency EUR)."
+            f"the file names none. If its amounts are all in one currency, say so {how}."
         )
 
 
