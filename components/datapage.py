@@ -120,7 +120,9 @@ def render_error_and_sheet(state: uploads.UploadState) -> None:
 def _currency_question(result: ingest.IngestResult, state: uploads.UploadState) -> None:
     from_country = result.currency_from_country
     if len(result.accepted):
-        (st.warning if from_country else st.caption)(sentences.first_upper(result.currency_line("below").removeprefix("currency: ")))
+        (st.warning if from_country else st.caption)(
+            sentences.first_upper(result.currency_line("below").removeprefix("currency: "))
+        )
     given = uploads.import_options(st.session_state).get("currency", "")
     if not (from_country or given):
         return
