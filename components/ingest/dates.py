@@ -172,23 +172,7 @@ class _Dates:
         return replace(self, codes=pos[codes] if len(codes) else codes)
 
 
-#: What a column's dates say about their order: (any d/m/y dates, any first part > 12, any second part > 12).
-Evidence = tuple[bool, bool, bool]
-
-
-def order_evidence(series: pd.Series, excel_serials: bool) -> Evidence:
-    """The evidence a date column gives about its day/month order, over its distinct values.
-
-    Evidence from parts of a file combines with `any` per element: a file read block by block
-    decides its order once, from every block, as a file read whole does.
-    """
-    _, uniq = _uniques(series)
-    parts, a, b = _date_parts(uniq, excel_serials=excel_serials)
-    numeric = parts.kind == "numeric"
-    return bool(numeric.any()), bool((numeric & (a > 12)).any()), bool((numeric & (b > 12)).any())
-
-
-def decide_order(evidence: Evidence, order: str | None) -> tuple[str, str]:
+def decide_order(evidence: tuple[bool, bool, bool], order: str | None) -> tuple[str, str]:
     """(the order the values are read in, the order as reported) from the column's evidence."""
     any_numeric, day_first_evidence, month_first_evidence = evidence
     if order in ("day-first", "month-first"):
@@ -209,10 +193,9 @@ def _dates_core(
     order: str | None,
     excel_serials: bool,
     today: dt.date | None,
-    decided_order: tuple[str, str] | None = None,
 ) -> _Dates:
-    """Parse a date column per distinct value. `decided_order`: the order decided over the whole file
-    (`decide_order`) when this is one block of it; else it is decided from this column's own values."""
+    """Parse a date column per distinct value, deciding day-first or month-first from the column's own values
+    (a file read block by block parses each column once, over all its values: `_Dates.for_block`)."""
     today = today or dt.datetime.now(dt.UTC).date()
     codes, uniq = _uniques(series)
     parts, a, b = _date_parts(uniq, excel_serials=excel_serials)
@@ -220,7 +203,7 @@ def _dates_core(
     numeric = parts.kind == "numeric"
     # evidence over the distinct values, each of which is present in some row
     evidence = (bool(numeric.any()), bool((numeric & (a > 12)).any()), bool((numeric & (b > 12)).any()))
-    decided, info_order = decided_order or decide_order(evidence, order)
+    decided, info_order = decide_order(evidence, order)
     y, m, d = parts.y.copy(), parts.m.copy(), parts.d.copy()
     ambiguous = np.zeros(len(uniq), dtype=bool)
     if decided == "month-first":

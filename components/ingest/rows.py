@@ -47,7 +47,7 @@ from components.ingest.common import (
     _when,
     fold,
 )
-from components.ingest.dates import _Dates, _dates_core, decide_order, order_evidence
+from components.ingest.dates import _Dates, _dates_core
 from components.ingest.headers import layout_currency, suggest_mapping
 from components.ingest.parts import Part, combine
 from components.ingest.reading import RawTable, _nonblank, read_table, samples
@@ -265,7 +265,6 @@ class Whole:
     """What is decided over the whole file, not a block of it: the day/month order of each date
     column, and the ids (which repeat an earlier row, wherever it is). `offset`: rows before this block."""
 
-    orders: dict[str, tuple[str, str]]
     ids: _Ids
     date_order: str | None
     n: int
@@ -274,9 +273,8 @@ class Whole:
 
     @classmethod
     def of_table(cls, t: Table, date_order: str | None) -> Whole:
-        excel = t.raw.format == "xlsx"
-        orders = {f: decide_order(order_evidence(t.series(f), excel), date_order) for f in _DATE_FIELDS if t.has(f)}
-        return cls(orders, _ids(t.col("fine_id", exact=True), t.n), date_order, t.n)
+        # a file read whole: each date column decides its own order when it is parsed (`_dates`)
+        return cls(_ids(t.col("fine_id", exact=True), t.n), date_order, t.n)
 
     @classmethod
     def of_file(cls, plan: blocks.Plan, first: Table, date_order: str | None, today: dt.date) -> Whole:
@@ -287,11 +285,11 @@ class Whole:
         n = len(frame)
         dates = {f: _dates_core(frame[f], date_order, False, today) for f in _DATE_FIELDS if f in frame}
         ids = Col(frame["fine_id"] if "fine_id" in frame else None, n, exact=True)
-        return cls({}, _ids(ids, n), date_order, n, 0, dates)  # the dates carry their order
+        return cls(_ids(ids, n), date_order, n, 0, dates)  # each date column's order decided over all its values
 
     def block(self, offset: int, n: int) -> Whole:
         """The same decisions for the n rows that follow `offset` rows."""
-        return Whole(self.orders, self.ids.slice(offset, n), self.date_order, self.n, offset, self.dates)
+        return Whole(self.ids.slice(offset, n), self.date_order, self.n, offset, self.dates)
 
 
 _DATE_FIELDS: Final = ("decision_date", "announced_date", "status_checked")
@@ -420,7 +418,7 @@ def _dates(t: Table, whole: Whole, today: dt.date) -> _When:
                 return whole.dates[f].for_block(t.series(f))
             except ValueError as exc:
                 raise blocks.NotStreamable(str(exc)) from None
-        return _dates_core(t.series(f), whole.date_order, excel, today, whole.orders[f])
+        return _dates_core(t.series(f), whole.date_order, excel, today)
 
     decision = parsed("decision_date")
     choices = {t.mapping["decision_date"]: decision.order or "no day/month dates"}
