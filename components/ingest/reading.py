@@ -277,16 +277,32 @@ def _split_at_a_boundary(table: pa.Table) -> bool:
 
 
 def _parse_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str, *, newlines_in_values: bool) -> pa.Table | None:
+    return read_cells(pa.py_buffer(payload), width, delimiter, newlines_in_values=newlines_in_values)
+
+
+def read_cells(
+    buffer: Any,
+    width: int,
+    delimiter: str,
+    *,
+    newlines_in_values: bool,
+    block_size: int = 8 << 20,
+    use_threads: bool = True,
+    columns: Sequence[int] | None = None,
+) -> pa.Table | None:
+    """CSV bytes as a table of strings, every cell as written (header in the first row; columns f0, f1, …,
+    or just those at `columns`). None when some row has the wrong number of fields or Arrow cannot read it."""
     bad: list[int] = []
 
     def on_invalid(row: Any) -> str:
         bad.append(1)
         return "skip"
 
+    names = [f"f{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(payload)),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=8 << 20),
+            pa.BufferReader(buffer),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=block_size, use_threads=use_threads),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 newlines_in_values=newlines_in_values,
@@ -295,15 +311,16 @@ def _parse_csv_arrow(payload: bytes | memoryview, width: int, delimiter: str, *,
             ),
             convert_options=pacsv.ConvertOptions(
                 # large_string is what pandas' str dtype holds: no cast (and no copy) later
-                column_types={f"f{i}": pa.large_string() for i in range(width)},
+                column_types={name: pa.large_string() for name in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 null_values=[],
+                include_columns=[names[i] for i in columns] if columns is not None else None,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None
-    if bad or table.num_columns != width:
+    if bad or table.num_columns != (width if columns is None else len(columns)):
         return None
     return table
 
