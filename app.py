@@ -66,6 +66,8 @@ with tiles:
     )
 if changes and figures.first_part(changes) != changes:
     st.caption(f"Standing amount: {changes}.")
+if summary := sentences.summary_only_note(head):
+    st.caption(summary)
 if head.unconverted:
     st.warning(
         f"No exchange rate for the currency and date of {sentences.plural(head.unconverted, 'fine')}: left out of the sums."

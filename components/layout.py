@@ -22,7 +22,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from components import data, fx, metrics, sentences, sharing, sidebar, uploads
+from components import data, fx, metrics, sentences, sharing, sidebar, sources, uploads
 from components.charts import begin_page, filter_line, is_dark, open_profile_on_click, show_chart, viewer_theme_is_dark
 from components.panels import (
     APP_NAME,
@@ -103,10 +103,15 @@ class Context:
         days = [pd.Timestamp(d) for d in (self.filters.date_to, self.as_of) if d is not None]
         return min(days) if days else None
 
+    def _sources_phrase(self) -> str:
+        if self.filters.sources == sources.PRIMARY_ONLY:
+            return "authorities' and courts' decisions and news reports"
+        return "authorities' and courts' decisions, news reports and case summaries"
+
     def source_line(self, extra: str = "") -> str:
         as_of = f"{self.as_of:%Y-%m-%d}" if self.as_of is not None else "unknown"
         parts = [
-            f"Source: {self.data_label}; authorities' and courts' decisions (source_url per fine)",
+            f"Source: {self.data_label}; {self._sources_phrase()} (source_url per fine)",
             f"{self.money.label}; rates: {fx.ECB_SOURCE.split(' (')[0]}",
             f"data as of {as_of}",
         ]

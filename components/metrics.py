@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from components import countries, fx, memo, schema
+from components import countries, fx, memo, schema, sources
 
 KNOWN_PAYMENT: Final = ("paid", "partly_paid", "unpaid")
 OPEN_APPEAL: Final = ("pending", "remitted")
@@ -36,6 +36,7 @@ class Filters:
     types: tuple[str, ...] = DEFAULT_TYPES
     articles: tuple[str, ...] = ()  # article numbers ("5", "32"): a fine matches if it cites any of them
     violations: tuple[str, ...] = ()  # schema.VIOLATIONS codes
+    sources: str = sources.ANY  # or sources.PRIMARY_ONLY: leave out fines that rest on a case summary alone
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,8 @@ def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
         mask &= cites_any(frame["articles"], flt.articles)
     if flt.violations and "violation" in frame:
         mask &= frame["violation"].isin(flt.violations)
+    if flt.sources == sources.PRIMARY_ONLY and "source_url" in frame:
+        mask &= (sources.kinds(frame["source_url"]) == sources.PRIMARY).to_numpy()
     return _selected(frame, mask.to_numpy())
 
 
@@ -323,6 +326,7 @@ class Headline:
     waived: float = 0.0  # fines the authority itself withdrew or waived, not courts
     # reduced by a court to an amount no source gives: counted at the amount imposed (an upper bound)
     reduced_unknown: int = 0
+    summary_only: int = 0  # fines whose only source is a case summary (GDPRhub), not the decision itself
     extra: dict = field(default_factory=dict)
 
 
@@ -356,6 +360,7 @@ def headline(frame: pd.DataFrame) -> Headline:
         early_payment=float(money["early_payment_x"].sum()),
         waived=float(money["waived_x"].sum()),
         reduced_unknown=int((money["appeal_status"].eq("reduced") & money["standing_amount"].isna()).sum()),
+        summary_only=sources.summary_only(money),
     )
 
 

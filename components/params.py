@@ -38,6 +38,7 @@ PRESENT: Final = "present"
 IMAGE_FORMAT: Final = "img"
 ARTICLES: Final = "article"
 VIOLATIONS: Final = "violation"
+SOURCES: Final = "sources"
 VIEW: Final = "view"
 CHART: Final = "chart"
 
@@ -87,6 +88,12 @@ PARAMS: Final[tuple[Param, ...]] = (
     Param(IMAGE_FORMAT, "global", "Format of the charts' download (camera) button: PNG or SVG", "SVG"),
     Param(ARTICLES, "global", "GDPR articles cited, as labelled (Art. 5 matches 5(1)(f)), repeatable", "Art. 32"),
     Param(VIOLATIONS, "global", "Violation types as labelled, repeatable", "Insufficient security"),
+    Param(
+        SOURCES,
+        "global",
+        "Any source, or Authority, court or news only (leaves out fines whose only source is a case summary such as GDPRhub)",
+        "Authority, court or news only",
+    ),
     Param(VIEW, "global", "chart: the page's one chart with its title, filters and source, nothing else", "chart"),
     Param(CHART, "global", "With view=chart: which chart of the page (its number, from 1; default 1)", "2"),
     Param(

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from components import data, schema, sentences
+from components import data, schema, sentences, sources
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 STATIC_DATA: Final = ROOT / "static" / "data"
@@ -130,7 +130,10 @@ def descriptor(bundle: data.Bundle) -> dict:
         "created": f"{as_of}T00:00:00Z" if as_of != "unknown" else None,
         "licenses": [LICENCE],
         "sources": [
-            {"title": "Each row's source_url: the authority's decision or press release, a court, or a reputable news outlet"},
+            {
+                "title": "Each row's source_url: the authority's decision or press release, a court, a reputable news "
+                "outlet, or a GDPRhub case summary (the README counts the fines that rest on one alone)"
+            },
             {"title": "Published totals: CMS Enforcement Tracker Report, DLA Piper GDPR Fines and Data Breach Survey"},
         ],
         "citation": CITATION.format(as_of=as_of),
@@ -188,6 +191,8 @@ def stats(bundle: data.Bundle) -> dict[str, object]:
         "removed_by_courts": head.removed_by_courts,
         "added_by_courts": head.added_by_courts,
         "reduced_unknown": head.reduced_unknown,
+        "summary_only": head.summary_only,
+        "large_summary_only": sources.summary_only(large),
         "early_payment": head.early_payment,
         "waived": head.waived,
         "large_appeal_unknown": sorted(large.loc[large["appeal_status"] == "unknown", "fine_id"]),
@@ -225,6 +230,8 @@ def stats_block(bundle: data.Bundle) -> str:
                 if s["reduced_unknown"]
                 else "."
             ),
+            f"- Money decisions whose only source is a case summary (GDPRhub), the original decision not opened: "
+            f"{share(s['summary_only'], s['money'])}; of EUR 1M or more: {share(s['large_summary_only'], s['large'])}.",
             f"- Fines of EUR 1M or more whose appeal status is still unknown: {', '.join(s['large_appeal_unknown']) or 'none'}.",
             f"- Fines of EUR 10M or more whose payment status is still unknown: {', '.join(s['huge_payment_unknown']) or 'none'}.",
             STATS_END,

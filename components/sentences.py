@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from components import countries, memo, metrics, schema
+from components import countries, memo, metrics, schema, sources
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +67,8 @@ def filter_summary(flt: metrics.Filters, first: dt.date | None = None, last: dt.
         parts.append("payment " + _listed(_STATUS.get(s, s) for s in flt.payment))
     if tuple(flt.types) != tuple(metrics.DEFAULT_TYPES):
         parts.append("types " + _listed(t.replace("_", " ") for t in flt.types))
+    if flt.sources == sources.PRIMARY_ONLY:
+        parts.append("sources: authority, court or news only")
     return ("Filters: " + "; ".join(parts)) if parts else "All fines in the data"
 
 
@@ -201,3 +203,15 @@ def waived_note(frame: pd.DataFrame, currency: str) -> str | None:
 
     money, n = metrics.waived_by_authorities(frame)
     return f"+ {fmt_money(money, currency)} waived ({plural(n, 'fine')})" if n else None
+
+
+def summary_only_note(head: metrics.Headline) -> str:
+    """What the figures rest on, when some fines have only a case summary as their source ('' when none)."""
+    if not head.summary_only:
+        return ""
+    share = head.summary_only / head.fines if head.fines else 0
+    return (
+        f"{plural(head.summary_only, 'fine')} of {head.fines:,} ({share:.0%}) rest only on a case summary (GDPRhub), "
+        "not on the authority's decision or release, a court or a news report: the original decision was not opened "
+        f"here. The sidebar's Sources control ({sources.CHOICE_LABELS[sources.PRIMARY_ONLY]}) leaves them out."
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, fx, memo, metrics, schema, uploads
+from components import countries, figures, fx, memo, metrics, schema, sources, uploads
 from components import params as P
 from components.text import md_text
 from components.urlstate import bound, caller_page, share_link, view_query
@@ -232,7 +232,23 @@ def filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         key=P.VIOLATIONS,
         placeholder="Any type",
     )
+    source_choice = (
+        bound(
+            st.segmented_control,
+            "Sources",
+            list(sources.CHOICES),
+            options=list(sources.CHOICES),
+            format_func=sources.CHOICE_LABELS.get,
+            default=sources.ANY,
+            required=True,
+            key=P.SOURCES,
+            help="A fine's source is the authority's decision or release, a court, or a news report; some fines rest "
+            "only on a case summary (GDPRhub) whose original decision was not opened. Choose the second to leave those out.",
+        )
+        or sources.ANY
+    )
     return metrics.Filters(
+        sources=source_choice,
         articles=tuple(chosen_articles),
         violations=tuple(chosen_violations),
         date_from=date_from if isinstance(date_from, dt.date) else None,

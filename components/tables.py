@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import countries, figures, memo, metrics, schema
+from components import countries, figures, memo, metrics, schema, sources
 from components import params as P
 from components.text import safe_url
 
@@ -84,6 +84,13 @@ COLUMNS: Final[dict[str, Column]] = {
     "first": Column("date", "First", "small"),
     "last": Column("date", "Latest", "small"),
     "source": Column("link", "Source", "small"),
+    "source_kind": Column(
+        "text",
+        "Source kind",
+        "small",
+        "Authority, court or news: the decision, a ruling, the authority's release or a news report. Case summary only: "
+        "a GDPRhub page, whose original decision was not opened here.",
+    ),
     "profile": Column("profile", "Profile", "small", "Open the company's profile: every decision, its stage and payment."),
     "notes": Column("text", "Notes", "large"),
 }
@@ -192,6 +199,7 @@ FINES_COLUMNS: Final = [
     "standing_x",
     "articles",
     "source",
+    "source_kind",
     "profile",
 ]
 #: Pixel widths for the Fines table (the shared labels and formats stay as in COLUMNS).
@@ -210,6 +218,7 @@ FINES_WIDTHS: Final = {  # the first ten (through "Status as of") fit the ~980 p
     "standing_x": 108,
     "articles": 110,
     "source": 120,
+    "source_kind": 150,
     "profile": 96,
 }
 #: What the Fines page's search looks in.
@@ -231,6 +240,7 @@ def fines_frame(rows: pd.DataFrame, view: dict | None = None) -> pd.DataFrame:
         appeal=rows["appeal_status"].map(figures.STATUS_LABELS),
         payment=rows["payment_status"].map(figures.STATUS_LABELS),
         source=rows["source_url"].map(safe_url),
+        source_kind=sources.kinds(rows["source_url"]).map(sources.LABELS).astype(object),
         as_decided=[figures.fmt_money(a, c) if pd.notna(a) else None for a, c in zip(rows["amount"], rows["currency"])],
         profile=profile_link(rows["controller_group"], view=view),
     )

@@ -347,3 +347,45 @@ def test_a_reduction_to_an_unknown_sum_is_said_on_the_overview_and_the_appeals_p
     at = run("pages/5_Appeals.py", country="Spain (ES)")
     notes = " ".join(f"{m.proto.delta}" for m in at.metric)
     assert f"{phrase}, not counted" in notes, notes
+
+
+def _summary_only(rows: pd.DataFrame) -> pd.Series:
+    """Independent of components.sources: the host of each source_url is gdprhub.eu or one of its subdomains."""
+    hosts = rows["source_url"].fillna("").str.extract(r"^https?://([^/?#:]+)", expand=False).fillna("").str.lower()
+    return hosts.str.fullmatch(r"(?:.+\.)?gdprhub\.eu")
+
+
+def test_overview_says_how_many_fines_rest_on_a_case_summary_and_the_sources_control_leaves_them_out(raw_fines):
+    fines = money(raw_fines)
+    summary = _summary_only(fines)
+    n = int(summary.sum())
+    assert n > 0
+    at = run()
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{n:,} fines of {len(fines):,} ({n / len(fines):.0%}) rest only on a case summary (GDPRhub)" in captions
+    # the link restores the choice, and every figure leaves those fines out
+    at = run(sources="Authority, court or news only")
+    assert at.segmented_control(key="sources").value == "primary"
+    primary = fines[~summary]
+    assert metric(at, "Fines") == f"{len(primary):,}"
+    assert metric(at, "Imposed (EUR)") == fmt_money(converted(primary, "amount", "EUR"), "EUR")
+    captions = " ".join(c.value for c in at.caption)
+    assert "rest only on a case summary" not in captions
+    # each chart's subtitle names the filter, and its source line what the figures rest on
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "Filters: sources: authority, court or news only" in spec
+    assert "case summaries" not in spec and "news reports" in spec
+
+
+def test_fines_table_marks_each_fine_whose_only_source_is_a_case_summary(raw_fines):
+    at = run("pages/7_Fines.py", search="gdprhub")
+    table = at.dataframe[0].value
+    assert "source_kind" in table.columns
+    fines = money(raw_fines).set_index("fine_id")
+    kinds = table.set_index("fine_id")["source_kind"] if "fine_id" in table.columns else None
+    if kinds is not None:
+        expected = _summary_only(fines.loc[kinds.index].reset_index()).to_numpy()
+        assert ((kinds == "Case summary only (GDPRhub)").to_numpy() == expected).all()
+    else:
+        assert (table["source_kind"].isin(["Case summary only (GDPRhub)", "Authority, court or news"])).all()
+        assert (table["source_kind"] == "Case summary only (GDPRhub)").any()

@@ -47,6 +47,7 @@ EXPECTED = {
     P.APPEALS_MEASURE: "money",
     P.ARTICLES: ["32"],
     P.VIOLATIONS: ["insufficient_security"],
+    P.SOURCES: "primary",
     P.FINES_SEARCH: "clearview",
     P.SCALE: "log",
     P.COMPARE_BY: "company",

@@ -1,0 +1,62 @@
+"""components.sources: a fine's source kind from its URL, and the filter that leaves summary-only fines out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from components import data, metrics, sentences, sources
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://gdprhub.eu/index.php?title=AEPD_(Spain)_-_PS/00191/2020", sources.SUMMARY),
+        ("https://www.GDPRhub.eu:443/index.php?oldid=1", sources.SUMMARY),
+        ("http://wiki.gdprhub.eu/x", sources.SUMMARY),
+        ("https://www.aepd.es/documento/ps-00191-2020.pdf", sources.PRIMARY),
+        ("https://notgdprhub.eu/x", sources.PRIMARY),  # another site whose name merely ends the same way
+        ("https://gdprhub.eu.example.org/x", sources.PRIMARY),
+        ("https://user@gdprhub.eu/x", sources.SUMMARY),
+        ("", sources.NONE),
+        (None, sources.NONE),
+        ("gdprhub.eu/x", sources.NONE),  # not a URL
+        ("javascript:alert(1)", sources.NONE),
+    ],
+)
+def test_kind_of(url, kind):
+    assert sources.kind_of(url) == kind
+
+
+def test_kinds_are_decided_per_row_with_missing_values():
+    urls = pd.Series(
+        ["https://gdprhub.eu/a", None, "https://cnil.fr/b", "https://gdprhub.eu/a", float("nan")], index=[5, 6, 7, 8, 9]
+    )
+    got = sources.kinds(urls)
+    assert list(got) == ["summary", "none", "primary", "summary", "none"]
+    assert list(got.index) == [5, 6, 7, 8, 9]
+    assert sources.summary_only(pd.DataFrame({"source_url": urls})) == 2
+    assert sources.summary_only(pd.DataFrame({"x": [1]})) == 0
+
+
+def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
+    return metrics.prepare(frame, metrics.Money())
+
+
+def test_primary_only_leaves_summary_fines_out_of_every_figure():
+    prepared = _prepared(data.load_bundle(data.DATA_DIR).fines)
+    everything = metrics.apply_filters(prepared, metrics.Filters())
+    primary = metrics.apply_filters(prepared, metrics.Filters(sources=sources.PRIMARY_ONLY))
+    kinds = sources.kinds(everything["source_url"])
+    assert len(primary) == int((kinds == sources.PRIMARY).sum())
+    assert (sources.kinds(primary["source_url"]) == sources.PRIMARY).all()
+    head_all, head_primary = metrics.headline(everything), metrics.headline(primary)
+    assert head_all.summary_only == int((sources.kinds(metrics.money_rows(everything)["source_url"]) == sources.SUMMARY).sum())
+    assert head_primary.summary_only == 0
+    assert sentences.summary_only_note(head_primary) == ""
+    note = sentences.summary_only_note(head_all)
+    assert note.startswith(f"{head_all.summary_only:,} fines of {head_all.fines:,}")
+    assert "Authority, court or news only" in note
+    assert sentences.filter_summary(metrics.Filters(sources=sources.PRIMARY_ONLY)).endswith(
+        "sources: authority, court or news only"
+    )
