@@ -66,7 +66,7 @@ with tiles:
     )
 if changes and figures.first_part(changes) != changes:
     st.caption(f"Standing amount: {changes}.")
-if summary := sentences.summary_only_note(head):
+if summary := sentences.summary_only_note(head, cur):
     st.caption(summary)
 if head.unconverted:
     st.warning(

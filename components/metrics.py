@@ -327,6 +327,7 @@ class Headline:
     # reduced by a court to an amount no source gives: counted at the amount imposed (an upper bound)
     reduced_unknown: int = 0
     summary_only: int = 0  # fines whose only source is a case summary (GDPRhub), not the decision itself
+    summary_only_imposed: float = 0.0  # what those fines imposed, in the display currency
     extra: dict = field(default_factory=dict)
 
 
@@ -340,6 +341,11 @@ def headline(frame: pd.DataFrame) -> Headline:
     standing_total = float(money["standing_x"].sum())
     appeal = money[money["appeal_status"].isin(OPEN_APPEAL)]
     share = float(appeal["standing_x"].sum()) / standing_total if standing_total > 0 else None
+    summary = (
+        (sources.kinds(money["source_url"]) == sources.SUMMARY).to_numpy()
+        if "source_url" in money
+        else np.zeros(len(money), bool)
+    )
     return Headline(
         fines=len(money),
         imposed=float(money["imposed_x"].sum()),
@@ -360,7 +366,8 @@ def headline(frame: pd.DataFrame) -> Headline:
         early_payment=float(money["early_payment_x"].sum()),
         waived=float(money["waived_x"].sum()),
         reduced_unknown=int((money["appeal_status"].eq("reduced") & money["standing_amount"].isna()).sum()),
-        summary_only=sources.summary_only(money),
+        summary_only=int(summary.sum()),
+        summary_only_imposed=float(money.loc[summary, "imposed_x"].sum()),
     )
 
 

@@ -30,6 +30,7 @@ PROFILE_COLUMNS = [
     "paid_x",
     "status_checked",
     "source",
+    "source_kind",
     "notes",
 ]
 

@@ -205,13 +205,18 @@ def waived_note(frame: pd.DataFrame, currency: str) -> str | None:
     return f"+ {fmt_money(money, currency)} waived ({plural(n, 'fine')})" if n else None
 
 
-def summary_only_note(head: metrics.Headline) -> str:
+def summary_only_note(head: metrics.Headline, currency: str = "EUR") -> str:
     """What the figures rest on, when some fines have only a case summary as their source ('' when none)."""
     if not head.summary_only:
         return ""
+    from components.figures import fmt_money  # local: figures imports this module
+
     share = head.summary_only / head.fines if head.fines else 0
+    money = head.summary_only_imposed / head.imposed if head.imposed else 0
+    verb = "rests" if head.summary_only == 1 else "rest"
     return (
-        f"{plural(head.summary_only, 'fine')} of {head.fines:,} ({share:.0%}) rest only on a case summary (GDPRhub), "
+        f"{plural(head.summary_only, 'fine')} of {head.fines:,} ({share:.0%}; {fmt_money(head.summary_only_imposed, currency)}, "
+        f"{money:.0%} of the amount imposed) {verb} only on a case summary (GDPRhub), "
         "not on the authority's decision or release, a court or a news report: the original decision was not opened "
         f"here. The sidebar's Sources control ({sources.CHOICE_LABELS[sources.PRIMARY_ONLY]}) leaves them out."
     )

@@ -24,7 +24,7 @@ NONE: Final = "none"  # no source URL (uploads may have none)
 KINDS: Final = (PRIMARY, SUMMARY, NONE)
 LABELS: Final = {
     PRIMARY: "Authority, court or news",
-    SUMMARY: "Case summary only (GDPRhub)",
+    SUMMARY: "GDPRhub summary only",
     NONE: "No source given",
 }
 

@@ -88,7 +88,7 @@ COLUMNS: Final[dict[str, Column]] = {
         "text",
         "Source kind",
         "small",
-        "Authority, court or news: the decision, a ruling, the authority's release or a news report. Case summary only: "
+        "Authority, court or news: the decision, a ruling, the authority's release or a news report. GDPRhub summary only: "
         "a GDPRhub page, whose original decision was not opened here.",
     ),
     "profile": Column("profile", "Profile", "small", "Open the company's profile: every decision, its stage and payment."),

@@ -362,7 +362,12 @@ def test_overview_says_how_many_fines_rest_on_a_case_summary_and_the_sources_con
     assert n > 0
     at = run()
     captions = " ".join(c.value for c in at.caption)
-    assert f"{n:,} fines of {len(fines):,} ({n / len(fines):.0%}) rest only on a case summary (GDPRhub)" in captions
+    imposed = converted(fines[summary], "amount", "EUR")
+    share = imposed / converted(fines, "amount", "EUR")
+    assert (
+        f"{n:,} fines of {len(fines):,} ({n / len(fines):.0%}; {fmt_money(imposed, 'EUR')}, {share:.0%} of the amount imposed) "
+        "rest only on a case summary (GDPRhub)"
+    ) in captions, captions
     # the link restores the choice, and every figure leaves those fines out
     at = run(sources="Authority, court or news only")
     assert at.segmented_control(key="sources").value == "primary"
@@ -385,7 +390,7 @@ def test_fines_table_marks_each_fine_whose_only_source_is_a_case_summary(raw_fin
     kinds = table.set_index("fine_id")["source_kind"] if "fine_id" in table.columns else None
     if kinds is not None:
         expected = _summary_only(fines.loc[kinds.index].reset_index()).to_numpy()
-        assert ((kinds == "Case summary only (GDPRhub)").to_numpy() == expected).all()
+        assert ((kinds == "GDPRhub summary only").to_numpy() == expected).all()
     else:
-        assert (table["source_kind"].isin(["Case summary only (GDPRhub)", "Authority, court or news"])).all()
-        assert (table["source_kind"] == "Case summary only (GDPRhub)").any()
+        assert (table["source_kind"].isin(["GDPRhub summary only", "Authority, court or news"])).all()
+        assert (table["source_kind"] == "GDPRhub summary only").any()

@@ -56,6 +56,11 @@ def test_primary_only_leaves_summary_fines_out_of_every_figure():
     assert sentences.summary_only_note(head_primary) == ""
     note = sentences.summary_only_note(head_all)
     assert note.startswith(f"{head_all.summary_only:,} fines of {head_all.fines:,}")
+    summary = sources.kinds(metrics.money_rows(everything)["source_url"]) == sources.SUMMARY
+    assert head_all.summary_only_imposed == pytest.approx(
+        metrics.money_rows(everything).loc[summary.to_numpy(), "imposed_x"].sum()
+    )
+    assert 0 < head_all.summary_only_imposed < head_all.imposed
     assert "Authority, court or news only" in note
     assert sentences.filter_summary(metrics.Filters(sources=sources.PRIMARY_ONLY)).endswith(
         "sources: authority, court or news only"
