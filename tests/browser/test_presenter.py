@@ -159,3 +159,27 @@ def test_clicking_a_company_bar_opens_its_profile(page, base_url):
     wait_for_app(page)
     assert query(page.url).get("company") == [name], page.url
     shot(page, "company-bar-profile")
+
+
+def test_sources_control_leaves_out_fines_that_rest_on_a_case_summary(page, base_url):
+    """The Overview says how many fines rest only on a GDPRhub summary; a click on the sidebar's Sources control
+    leaves them out of the tiles, puts the choice in the URL, and a reload of that URL keeps it."""
+    from components import data, metrics, sources
+
+    prepared = metrics.prepare(data.load_bundle().fines, metrics.Money())
+    every = metrics.headline(metrics.apply_filters(prepared, metrics.Filters()))
+    primary = metrics.headline(metrics.apply_filters(prepared, metrics.Filters(sources=sources.PRIMARY_ONLY)))
+    assert every.summary_only > 0 and primary.fines == every.fines - every.summary_only
+
+    page.goto(base_url + "/")
+    wait_for_app(page)
+    expect(page.get_by_text(f"{every.summary_only:,} fines of {every.fines:,}")).to_be_visible()
+    page.locator('[data-testid="stSidebar"]').get_by_text(sources.CHOICE_LABELS[sources.PRIMARY_ONLY], exact=True).click()
+    tile = page.locator('[data-testid="stMetric"]').first
+    expect(tile).to_contain_text(f"{primary.fines:,}", timeout=30_000)
+    expect(page.get_by_text("rest only on a case summary")).to_have_count(0)
+    assert query(page.url).get("sources") == [sources.CHOICE_LABELS[sources.PRIMARY_ONLY]], page.url
+    page.reload()
+    wait_for_app(page)
+    expect(page.locator('[data-testid="stMetric"]').first).to_contain_text(f"{primary.fines:,}", timeout=30_000)
+    shot(page, "overview-primary-sources-only")
