@@ -65,3 +65,24 @@ def test_primary_only_leaves_summary_fines_out_of_every_figure():
     assert sentences.filter_summary(metrics.Filters(sources=sources.PRIMARY_ONLY)).endswith(
         "sources: authority, court or news only"
     )
+
+
+def test_a_column_is_judged_as_each_of_its_urls_is():
+    """The column path (Arrow's regex engine) and the one-URL path (Python's) agree, on odd URLs too."""
+    import random
+    import string
+
+    rng = random.Random(7)
+    alphabet = "ghdprub.e/:?#@w \t" + string.ascii_letters[:5]
+    urls = [
+        rng.choice(["https://", "http://", "", " https://", "HTTP://", "ftp://"])
+        + rng.choice(["", "gdprhub.eu", "www.gdprhub.eu", "x@gdprhub.eu"])
+        + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        for _ in range(5000)
+    ] + [None, float("nan"), 5]
+    as_objects = pd.Series(urls, dtype=object)
+    want = [sources.kind_of(u) for u in urls]
+    assert list(sources.kinds(as_objects)) == want
+    text = pd.Series([u if isinstance(u, str) else None for u in urls], dtype="string[pyarrow]")
+    assert list(sources.kinds(text)) == want
+    assert len(set(want)) == 3  # the sample reaches every kind
