@@ -328,6 +328,8 @@ class Headline:
     reduced_unknown: int = 0
     summary_only: int = 0  # fines whose only source is a case summary (GDPRhub), not the decision itself
     summary_only_imposed: float = 0.0  # what those fines imposed, in the display currency
+    commentary_only: int = 0  # fines whose only source is a law firm's, consultancy's or blog's article
+    commentary_only_imposed: float = 0.0
     extra: dict = field(default_factory=dict)
 
 
@@ -341,11 +343,8 @@ def headline(frame: pd.DataFrame) -> Headline:
     standing_total = float(money["standing_x"].sum())
     appeal = money[money["appeal_status"].isin(OPEN_APPEAL)]
     share = float(appeal["standing_x"].sum()) / standing_total if standing_total > 0 else None
-    summary = (
-        (sources.kinds(money["source_url"]) == sources.SUMMARY).to_numpy()
-        if "source_url" in money
-        else np.zeros(len(money), bool)
-    )
+    kinds = sources.kinds(money["source_url"]).to_numpy() if "source_url" in money else np.full(len(money), sources.PRIMARY)
+    summary, commentary = kinds == sources.SUMMARY, kinds == sources.COMMENTARY
     return Headline(
         fines=len(money),
         imposed=float(money["imposed_x"].sum()),
@@ -368,6 +367,8 @@ def headline(frame: pd.DataFrame) -> Headline:
         reduced_unknown=int((money["appeal_status"].eq("reduced") & money["standing_amount"].isna()).sum()),
         summary_only=int(summary.sum()),
         summary_only_imposed=float(money.loc[summary, "imposed_x"].sum()),
+        commentary_only=int(commentary.sum()),
+        commentary_only_imposed=float(money.loc[commentary, "imposed_x"].sum()),
     )
 
 

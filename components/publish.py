@@ -193,6 +193,8 @@ def stats(bundle: data.Bundle) -> dict[str, object]:
         "reduced_unknown": head.reduced_unknown,
         "summary_only": head.summary_only,
         "large_summary_only": sources.summary_only(large),
+        "commentary_only": head.commentary_only,
+        "large_commentary_only": sources.summary_only(large, (sources.COMMENTARY,)),
         "early_payment": head.early_payment,
         "waived": head.waived,
         "large_appeal_unknown": sorted(large.loc[large["appeal_status"] == "unknown", "fine_id"]),
@@ -231,7 +233,9 @@ def stats_block(bundle: data.Bundle) -> str:
                 else "."
             ),
             f"- Money decisions whose only source is a case summary (GDPRhub), the original decision not opened: "
-            f"{share(s['summary_only'], s['money'])}; of EUR 1M or more: {share(s['large_summary_only'], s['large'])}.",
+            f"{share(s['summary_only'], s['money'])}; of EUR 1M or more: {share(s['large_summary_only'], s['large'])}. "
+            f"Whose only source is a law firm's, consultancy's or blog's commentary: {share(s['commentary_only'], s['money'])}; "
+            f"of EUR 1M or more: {share(s['large_commentary_only'], s['large'])}.",
             f"- Fines of EUR 1M or more whose appeal status is still unknown: {', '.join(s['large_appeal_unknown']) or 'none'}.",
             f"- Fines of EUR 10M or more whose payment status is still unknown: {', '.join(s['huge_payment_unknown']) or 'none'}.",
             STATS_END,

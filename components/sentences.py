@@ -206,17 +206,24 @@ def waived_note(frame: pd.DataFrame, currency: str) -> str | None:
 
 
 def summary_only_note(head: metrics.Headline, currency: str = "EUR") -> str:
-    """What the figures rest on, when some fines have only a case summary as their source ('' when none)."""
-    if not head.summary_only:
+    """What the figures rest on, when some fines have only a case summary or a commentary as their source ('' when none)."""
+    n = head.summary_only + head.commentary_only
+    if not n:
         return ""
     from components.figures import fmt_money  # local: figures imports this module
 
-    share = head.summary_only / head.fines if head.fines else 0
-    money = head.summary_only_imposed / head.imposed if head.imposed else 0
-    verb = "rests" if head.summary_only == 1 else "rest"
+    imposed = head.summary_only_imposed + head.commentary_only_imposed
+    share = n / head.fines if head.fines else 0
+    money = imposed / head.imposed if head.imposed else 0
+    verb = "rests" if n == 1 else "rest"
+    on = []
+    if head.summary_only:
+        on.append(f"a case summary (GDPRhub: {head.summary_only:,})")
+    if head.commentary_only:
+        on.append(f"a law firm's or blog's commentary ({head.commentary_only:,})")
     return (
-        f"{plural(head.summary_only, 'fine')} of {head.fines:,} ({share:.0%}; {fmt_money(head.summary_only_imposed, currency)}, "
-        f"{money:.0%} of the amount imposed) {verb} only on a case summary (GDPRhub), "
-        "not on the authority's decision or release, a court or a news report: the original decision was not opened "
-        f"here. The sidebar's Sources control ({sources.CHOICE_LABELS[sources.PRIMARY_ONLY]}) leaves them out."
+        f"{plural(n, 'fine')} of {head.fines:,} ({share:.0%}; {fmt_money(imposed, currency)}, {money:.0%} of the amount "
+        f"imposed) {verb} only on {' or '.join(on)}, not on the authority's decision or release, a court or a news "
+        "report: the original was not opened here. The sidebar's Sources control "
+        f"({sources.CHOICE_LABELS[sources.PRIMARY_ONLY]}) leaves them out."
     )

@@ -243,7 +243,8 @@ def filter_widgets(base: pd.DataFrame) -> metrics.Filters:
             required=True,
             key=P.SOURCES,
             help="A fine's source is the authority's decision or release, a court, or a news report; some fines rest "
-            "only on a case summary (GDPRhub) whose original decision was not opened. Choose the second to leave those out "
+            "only on a case summary (GDPRhub) or a law firm's or blog's article, whose original was not opened. Choose the "
+            "second to leave those out "
             "(and uploaded rows that give no source at all).",
         )
         or sources.ANY

@@ -89,7 +89,8 @@ COLUMNS: Final[dict[str, Column]] = {
         "Source kind",
         "small",
         "Authority, court or news: the decision, a ruling, the authority's release or a news report. GDPRhub summary only: "
-        "a GDPRhub page, whose original decision was not opened here.",
+        "a GDPRhub page, whose original decision was not opened here. Law firm or blog only: a law firm's, consultancy's "
+        "or blog's article.",
     ),
     "profile": Column("profile", "Profile", "small", "Open the company's profile: every decision, its stage and payment."),
     "notes": Column("text", "Notes", "large"),
