@@ -69,23 +69,35 @@ def _existing_pages() -> tuple[tuple[str, str, str], ...]:
     return tuple(p for p in PAGES if (root / p[0]).exists())
 
 
+def _one_of(label: str, options, labels, default: str, key: str, help: str | None = None) -> str:
+    """A global required choice of a few options (a segmented control bound to the URL under `key`)."""
+    options = list(options)
+    label_of = labels.get if isinstance(labels, dict) else labels
+    value = bound(
+        st.segmented_control,
+        label,
+        options,
+        options=options,
+        format_func=label_of,
+        default=default,
+        required=True,
+        key=key,
+        help=help,
+    )
+    return value or default
+
+
 def data_choice_widget() -> str:
     has_upload = st.session_state.get(uploads.UPLOADED_FINES) is not None
     if not has_upload:
         return "bundled"
-    return (
-        bound(
-            st.segmented_control,
-            "Data",
-            ["bundled", "mine", "merged"],
-            options=["bundled", "mine", "merged"],
-            format_func={"bundled": "Bundled", "mine": "My upload", "merged": "Merged"}.get,
-            default="merged",
-            key=P.DATA_SOURCE,
-            required=True,
-            help="Your upload is visible to this browser session only.",
-        )
-        or "merged"
+    return _one_of(
+        "Data",
+        ["bundled", "mine", "merged"],
+        {"bundled": "Bundled", "mine": "My upload", "merged": "Merged"},
+        "merged",
+        P.DATA_SOURCE,
+        help="Your upload is visible to this browser session only.",
     )
 
 
@@ -232,22 +244,15 @@ def filter_widgets(base: pd.DataFrame) -> metrics.Filters:
         key=P.VIOLATIONS,
         placeholder="Any type",
     )
-    source_choice = (
-        bound(
-            st.segmented_control,
-            "Sources",
-            list(sources.CHOICES),
-            options=list(sources.CHOICES),
-            format_func=sources.CHOICE_LABELS.get,
-            default=sources.ANY,
-            required=True,
-            key=P.SOURCES,
-            help="A fine's source is the authority's decision or release, a court, or a news report; some fines rest "
-            "only on a case summary (GDPRhub) or a law firm's or blog's article, whose original was not opened. Choose the "
-            "second to leave those out "
-            "(and uploaded rows that give no source at all).",
-        )
-        or sources.ANY
+    source_choice = _one_of(
+        "Sources",
+        sources.CHOICES,
+        sources.CHOICE_LABELS,
+        sources.ANY,
+        P.SOURCES,
+        help="A fine's source is the authority's decision or release, a court, or a news report; some fines rest "
+        "only on a case summary (GDPRhub) or a law firm's or blog's article, whose original was not opened. Choose the "
+        "second to leave those out (and uploaded rows that give no source at all).",
     )
     return metrics.Filters(
         sources=source_choice,
@@ -277,37 +282,25 @@ TYPE_LABELS = {
 def money_widgets() -> tuple[metrics.Money, bool]:
     currencies = fx.available_currencies()
     currency = bound(st.selectbox, "Display currency", currencies, options=currencies, key=P.CURRENCY)
-    basis = (
-        bound(
-            st.segmented_control,
-            "Conversion rate",
-            list(fx.BASES),
-            options=list(fx.BASES),
-            format_func=BASIS_LABELS.get,
-            default="decision",
-            required=True,
-            key=P.BASIS,
-            help="Which ECB rate converts each fine: the rate of its decision date, the latest rate, or one year's average.",
-        )
-        or "decision"
+    basis = _one_of(
+        "Conversion rate",
+        fx.BASES,
+        BASIS_LABELS,
+        "decision",
+        P.BASIS,
+        help="Which ECB rate converts each fine: the rate of its decision date, the latest rate, or one year's average.",
     )
     year = None
     if basis == "year":
         last_year = fx.rates_table().last_published.year
         years = list(range(last_year, 1998, -1))
         year = bound(st.selectbox, "Rate year", years, options=years, key=P.FX_YEAR)
-    amount_basis = (
-        bound(
-            st.segmented_control,
-            "Amounts",
-            ["imposed", "standing"],
-            options=["imposed", "standing"],
-            format_func={"imposed": "As imposed", "standing": "Standing after appeals"}.get,
-            default="imposed",
-            required=True,
-            key=P.AMOUNT_BASIS,
-        )
-        or "imposed"
+    amount_basis = _one_of(
+        "Amounts",
+        ["imposed", "standing"],
+        {"imposed": "As imposed", "standing": "Standing after appeals"},
+        "imposed",
+        P.AMOUNT_BASIS,
     )
     want_live = False
     if basis == "latest":
@@ -354,17 +347,14 @@ def render(bundle, choose, present: bool) -> Choices:
         st.subheader("Amounts", divider="gray")
         money, want_live = money_widgets()
         present = present_widget(present)
-        image_format = bound(
-            st.segmented_control,
+        image_format = _one_of(
             "Chart downloads",
             ["png", "svg"],
-            options=["png", "svg"],
-            format_func=str.upper,
-            default="png",
-            required=True,
-            key=P.IMAGE_FORMAT,
+            str.upper,
+            "png",
+            P.IMAGE_FORMAT,
             help="Format of the camera button on each chart. Works offline; the image keeps the chart's title and source.",
         )
-        st.session_state[IMAGE_FORMAT_STATE] = image_format or "png"
+        st.session_state[IMAGE_FORMAT_STATE] = image_format
         share_link(caller_page())
     return Choices(shared, raw, frame_key, data_label, base, flt, money, bool(want_live), bool(present))
