@@ -159,6 +159,8 @@ def render_report(result: ingest.IngestResult, state: uploads.UploadState) -> No
         f"Read {result.rows_read:,} = accepted {len(result.accepted):,} + rejected {len(result.rejected):,} "
         f"+ not a fine {len(result.not_fines):,}."
     )
+    if line := sentences.sources_line(result.accepted):
+        st.caption(line)
     if len(result.rejected):
         st.markdown("**Rejected rows and why** (rows counted from 1 after the header)")
         st.dataframe(result.rejected, hide_index=True, key="rejected_table", alt="Rejected rows with reasons")

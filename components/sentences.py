@@ -227,3 +227,23 @@ def summary_only_note(head: metrics.Headline, currency: str = "EUR") -> str:
         "report: the original was not opened here. The sidebar's Sources control "
         f"({sources.CHOICE_LABELS[sources.PRIMARY_ONLY]}) leaves them out."
     )
+
+
+@memo.on_frame
+def sources_line(frame: pd.DataFrame) -> str:
+    """What an upload's accepted rows cite, by kind ('' when the frame has no source column or no rows)."""
+    if "source_url" not in frame or not len(frame):
+        return ""
+    counts = sources.kinds(frame["source_url"]).value_counts()
+    said = {  # (one, several)
+        sources.PRIMARY: ("cites an authority, a court or the news", "cite an authority, a court or the news"),
+        sources.SUMMARY: ("only a GDPRhub summary",) * 2,
+        sources.COMMENTARY: ("only a law firm or blog",) * 2,
+        sources.NONE: ("gives no source", "give no source"),
+    }
+    parts = [f"{int(counts[k]):,} {said[k][int(counts[k]) != 1]}" for k in sources.KINDS if counts.get(k, 0)]
+    return (
+        "Sources of the accepted rows: "
+        + "; ".join(parts)
+        + f". The sidebar's Sources control ({sources.CHOICE_LABELS[sources.PRIMARY_ONLY]}) keeps only the first kind."
+    )

@@ -209,3 +209,24 @@ def test_the_session_keeps_the_file_compressed_and_gives_it_back_whole():
     kept = at.session_state["upload_bytes"]
     assert len(kept) < len(path.read_bytes())
     assert uploads.unpack(kept) == path.read_bytes()
+
+
+def test_the_report_says_what_the_accepted_rows_cite(tmp_path):
+    """An upload's rows are sorted by the kind of their source, as the bundled fines are."""
+    path = tmp_path / "mixed_sources.csv"
+    path.write_text(
+        "fine_id,authority,country,controller,decision_date,amount,currency,source_url\n"
+        "A1,CNIL,FR,Alpha SA,2021-03-01,1000,EUR,https://www.cnil.fr/fr/sanction-alpha\n"
+        "A2,CNIL,FR,Beta SA,2021-03-02,2000,EUR,https://gdprhub.eu/index.php?title=CNIL_-_beta\n"
+        "A3,CNIL,FR,Gamma SA,2021-03-03,3000,EUR,https://www.lexology.com/library/detail.aspx?g=gamma\n"
+        "A4,CNIL,FR,Delta SA,2021-03-04,4000,EUR,\n"
+        "A5,CNIL,FR,Epsilon SA,2021-03-05,5000,EUR,https://www.lemonde.fr/epsilon\n",
+        encoding="utf-8",
+    )
+    at = upload(data_page(), path)
+    assert metric(at, "Accepted") == "5"
+    captions = " ".join(c.value for c in at.caption)
+    assert (
+        "Sources of the accepted rows: 2 cite an authority, a court or the news; 1 only a GDPRhub summary; "
+        "1 only a law firm or blog; 1 gives no source."
+    ) in captions, captions
