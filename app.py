@@ -68,6 +68,8 @@ if changes and figures.first_part(changes) != changes:
     st.caption(f"Standing amount: {changes}.")
 if summary := sentences.summary_only_note(head, cur):
     st.caption(summary)
+if left_out := sentences.left_out_note(*metrics.left_out_by_sources(ctx.fines, ctx.filters), cur):
+    st.caption(left_out)
 if head.unconverted:
     st.warning(
         f"No exchange rate for the currency and date of {sentences.plural(head.unconverted, 'fine')}: left out of the sums."

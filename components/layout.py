@@ -106,7 +106,7 @@ class Context:
     def _sources_phrase(self) -> str:
         if self.filters.sources == sources.PRIMARY_ONLY:
             return "authorities' and courts' decisions and news reports"
-        return "authorities' and courts' decisions, news reports and case summaries"
+        return "authorities' and courts' decisions, news reports, case summaries and commentary"
 
     def source_line(self, extra: str = "") -> str:
         as_of = f"{self.as_of:%Y-%m-%d}" if self.as_of is not None else "unknown"

@@ -211,6 +211,26 @@ def parse_date_text(text: str | None, end: bool = False, earliest: dt.date = dt.
 
 @memo.on_frame(shared=True, keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)  # one object per filter state: the memos below hit
 def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
+    return _selected(frame, filter_mask(frame, flt))
+
+
+@memo.on_frame
+def left_out_by_sources(frame: pd.DataFrame, flt: Filters) -> tuple[int, float]:
+    """(money decisions, their imposed amount in the display currency) that the Sources control leaves out of the
+    selection: the rows every other filter keeps whose source is not an authority, a court or the news. A mask and
+    two sums, not a second selection (a copy of the rows, at 500,000 uploaded rows 200 MB)."""
+    if flt.sources != sources.PRIMARY_ONLY or "source_url" not in frame:
+        return 0, 0.0
+    from dataclasses import replace
+
+    kept = filter_mask(frame, replace(flt, sources=sources.ANY))
+    out = kept & frame["decision_type"].isin(schema.MONEY_DECISION_TYPES).to_numpy()
+    out &= (sources.kinds(frame["source_url"]) != sources.PRIMARY).to_numpy()
+    return int(out.sum()), float(np.nansum(frame["imposed_x"].to_numpy()[out]))
+
+
+def filter_mask(frame: pd.DataFrame, flt: Filters) -> np.ndarray:
+    """The rows the filters keep."""
     mask = pd.Series(True, index=frame.index)
     if flt.date_from:
         mask &= frame["decision_date"] >= pd.Timestamp(flt.date_from)
@@ -234,7 +254,7 @@ def apply_filters(frame: pd.DataFrame, flt: Filters) -> pd.DataFrame:
         mask &= frame["violation"].isin(flt.violations)
     if flt.sources == sources.PRIMARY_ONLY and "source_url" in frame:
         mask &= (sources.kinds(frame["source_url"]) == sources.PRIMARY).to_numpy()
-    return _selected(frame, mask.to_numpy())
+    return mask.to_numpy()
 
 
 def names_match(names: pd.Series, text: str) -> pd.Series:

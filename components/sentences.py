@@ -247,3 +247,16 @@ def sources_line(frame: pd.DataFrame) -> str:
         + "; ".join(parts)
         + f". The sidebar's Sources control ({sources.CHOICE_LABELS[sources.PRIMARY_ONLY]}) keeps only the first kind."
     )
+
+
+def left_out_note(n: int, imposed: float, currency: str = "EUR") -> str:
+    """Under the tiles when the Sources control keeps only primary sources: what it leaves out ('' when nothing)."""
+    if not n:
+        return ""
+    from components.figures import fmt_money  # local: figures imports this module
+
+    return (
+        f"Sources: {sources.CHOICE_LABELS[sources.PRIMARY_ONLY].lower()}. Left out: {plural(n, 'fine')} "
+        f"({fmt_money(imposed, currency)} imposed) whose only source is a case summary, a law firm's or blog's "
+        "commentary, or none."
+    )

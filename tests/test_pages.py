@@ -392,6 +392,8 @@ def test_overview_says_how_many_fines_rest_on_a_case_summary_and_the_sources_con
     assert metric(at, "Imposed (EUR)") == fmt_money(converted(primary, "amount", "EUR"), "EUR")
     captions = " ".join(c.value for c in at.caption)
     assert "rest only on a case summary" not in captions
+    # and it says what it left out
+    assert f"Left out: {n:,} fines ({fmt_money(imposed, 'EUR')} imposed) whose only source is" in captions, captions
     # each chart's subtitle names the filter, and its source line what the figures rest on
     spec = at.get("plotly_chart")[0].proto.spec
     assert "Filters: sources: authority, court or news only" in spec
