@@ -633,6 +633,28 @@ def upheld_by_authority_only(frame: pd.DataFrame, events: pd.DataFrame) -> int:
     return int(upheld.isin(ids).sum())
 
 
+def secondary_ruling_fines(events: pd.DataFrame) -> frozenset[str]:
+    """The fines whose latest court ruling cites only a case summary or a commentary, not the court or the news
+    (from the events alone, as `authority_review_only`)."""
+    if "source_url" not in events or not len(events):
+        return frozenset()
+    rulings = events[events["event"] == "court_ruling"]
+    latest = rulings.sort_values("date", kind="stable").groupby("fine_id").tail(1)
+    weak = sources.kinds(latest["source_url"]).isin(sources.SECONDARY).to_numpy()
+    return frozenset(latest.loc[weak, "fine_id"])
+
+
+def outcomes_on_secondary_sources(frame: pd.DataFrame, events: pd.DataFrame) -> int:
+    """How many of the selection's fines with a court outcome (upheld, reduced, annulled, sent back) have that
+    outcome from a case summary or a commentary alone."""
+    ids = secondary_ruling_fines(events)
+    if not ids:
+        return 0
+    money = money_rows(frame)
+    ruled = money.loc[money["appeal_status"].isin(("upheld", "reduced", "increased", "annulled", "remitted")), "fine_id"]
+    return int(ruled.isin(ids).sum())
+
+
 @memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
 def appeal_durations(frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Days from decision to the latest ruling, for fines with a court's ruling (the authority's own

@@ -260,3 +260,13 @@ def left_out_note(n: int, imposed: float, currency: str = "EUR") -> str:
         f"({fmt_money(imposed, currency)} imposed) whose only source is a case summary, a law firm's or blog's "
         "commentary, or none."
     )
+
+
+def secondary_outcomes_note(n: int) -> str | None:
+    """Under the outcomes: how many court outcomes are known only from a case summary or a commentary (None if none)."""
+    if not n:
+        return None
+    return (
+        f"{plural(n, 'court outcome')} shown here {'is' if n == 1 else 'are'} known only from a case summary (GDPRhub) "
+        "or a law firm's or blog's account of the ruling, not from the court's judgment or the news."
+    )

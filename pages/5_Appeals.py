@@ -68,6 +68,8 @@ with left:
     note = sentences.review_only_note(metrics.upheld_by_authority_only(money, ctx.events), upheld)
     if note:
         st.caption(note)
+    if weak := sentences.secondary_outcomes_note(metrics.outcomes_on_secondary_sources(money, ctx.events)):
+        st.caption(weak)
     charts.numbers(
         outcomes.assign(series=outcomes["status"].map(figures.STATUS_LABELS)),
         "appeals_numbers",

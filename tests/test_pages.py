@@ -412,3 +412,19 @@ def test_fines_table_marks_each_fine_whose_only_source_is_a_case_summary(raw_fin
     else:
         assert table["source_kind"].isin(list(sources_labels())).all()
         assert (table["source_kind"] == "GDPRhub summary only").any()
+
+
+def test_appeals_say_how_many_court_outcomes_rest_on_a_summary_or_a_commentary(raw_fines):
+    """An outcome whose latest ruling cites only GDPRhub or a law firm's page is counted under the outcomes chart."""
+    from components.sources import COMMENTARY_SITES
+
+    events = pd.read_csv(ROOT / "data" / "events.csv", dtype=str, keep_default_na=False)
+    rulings = events[events["event"] == "court_ruling"].sort_values("date", kind="stable").groupby("fine_id").tail(1)
+    weak = rulings[_host_is(rulings, ["gdprhub.eu", *COMMENTARY_SITES]).to_numpy()]
+    fines = money(raw_fines)
+    ruled = fines[fines["appeal_status"].isin(["upheld", "reduced", "increased", "annulled", "remitted"])]
+    n = int(ruled["fine_id"].isin(set(weak["fine_id"])).sum())
+    assert n > 0
+    at = run("pages/5_Appeals.py")
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{n:,} court outcomes shown here are known only from a case summary (GDPRhub)" in captions, captions
