@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
@@ -36,7 +36,7 @@ class Filters:
     types: tuple[str, ...] = DEFAULT_TYPES
     articles: tuple[str, ...] = ()  # article numbers ("5", "32"): a fine matches if it cites any of them
     violations: tuple[str, ...] = ()  # schema.VIOLATIONS codes
-    sources: str = sources.ANY  # or sources.PRIMARY_ONLY: leave out fines that rest on a case summary alone
+    sources: str = sources.ANY  # or sources.PRIMARY_ONLY: leave out fines that rest on a summary or commentary alone
 
 
 @dataclass(frozen=True)
@@ -221,8 +221,6 @@ def left_out_by_sources(frame: pd.DataFrame, flt: Filters) -> tuple[int, float]:
     two sums, not a second selection (a copy of the rows, at 500,000 uploaded rows 200 MB)."""
     if flt.sources != sources.PRIMARY_ONLY or "source_url" not in frame:
         return 0, 0.0
-    from dataclasses import replace
-
     kept = filter_mask(frame, replace(flt, sources=sources.ANY))
     out = kept & frame["decision_type"].isin(schema.MONEY_DECISION_TYPES).to_numpy()
     out &= (sources.kinds(frame["source_url"]) != sources.PRIMARY).to_numpy()
@@ -633,6 +631,7 @@ def upheld_by_authority_only(frame: pd.DataFrame, events: pd.DataFrame) -> int:
     return int(upheld.isin(ids).sum())
 
 
+@memo.on_frame
 def secondary_ruling_fines(events: pd.DataFrame) -> frozenset[str]:
     """The fines whose latest court ruling cites only a case summary or a commentary, not the court or the news
     (from the events alone, as `authority_review_only`)."""
