@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -72,8 +73,10 @@ def _scan_part(archive: zipfile.ZipFile, name: str, scan: _Scan, max_cell_chars:
                 carry = carry[-4096:] if len(carry) > longest_run else carry
     except IngestError:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
         raise IngestError(f"The XLSX spreadsheet cannot be read ({type(exc).__name__}).") from None
+    except NotImplementedError as exc:  # a zip feature Python does not read: a newer zip version, strong encryption
+        raise IngestError(f"The XLSX spreadsheet uses a zip format that cannot be read here ({exc}).") from None
 
 
 def _longest_text(buf: bytes) -> int:
@@ -121,6 +124,8 @@ def _check_archive(data: bytes) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError):
         raise IngestError("The file is not a valid XLSX spreadsheet (it is not a readable zip archive).") from None
+    except NotImplementedError as exc:  # a newer zip version, a zip spanning disks
+        raise IngestError(f"The XLSX spreadsheet uses a zip format that cannot be read here ({exc}).") from None
     names = set(archive.namelist())
     if "xl/workbook.xml" not in names:
         raise IngestError("The file is a zip archive but not an XLSX spreadsheet.")
