@@ -16,7 +16,7 @@ import pandas as pd
 FORMULA_LEADS: Final = ("=", "+", "-", "@", "\t", "\r")
 LICENCE: Final = (
     "Compiled data: CC BY 4.0, Enforcement Atlas. Facts from the authorities' and courts' public decisions, news "
-    "reports and case summaries (GDPRhub) cited in source_url. Uploaded rows are the uploader's own."
+    "reports, case summaries (GDPRhub) and commentary cited in source_url. Uploaded rows are the uploader's own."
 )
 
 

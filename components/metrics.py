@@ -223,7 +223,7 @@ def left_out_by_sources(frame: pd.DataFrame, flt: Filters) -> tuple[int, float]:
         return 0, 0.0
     kept = filter_mask(frame, replace(flt, sources=sources.ANY))
     out = kept & frame["decision_type"].isin(schema.MONEY_DECISION_TYPES).to_numpy()
-    out &= (sources.kinds(frame["source_url"]) != sources.PRIMARY).to_numpy()
+    out &= ~source_is_primary(frame)
     return int(out.sum()), float(np.nansum(frame["imposed_x"].to_numpy()[out]))
 
 
@@ -251,8 +251,15 @@ def filter_mask(frame: pd.DataFrame, flt: Filters) -> np.ndarray:
     if flt.violations and "violation" in frame:
         mask &= frame["violation"].isin(flt.violations)
     if flt.sources == sources.PRIMARY_ONLY and "source_url" in frame:
-        mask &= (sources.kinds(frame["source_url"]) == sources.PRIMARY).to_numpy()
+        mask &= source_is_primary(frame)
     return mask.to_numpy()
+
+
+@memo.on_frame(keep=memo.BIG_KEEP, max_rows=memo.BIG_ROWS)
+def source_is_primary(frame: pd.DataFrame) -> np.ndarray:
+    """Per row: does its source_url point at an authority, a court or the news (once per frame: the filters and
+    the Overview's left-out count both ask)."""
+    return (sources.kinds(frame["source_url"]) == sources.PRIMARY).to_numpy()
 
 
 def names_match(names: pd.Series, text: str) -> pd.Series:

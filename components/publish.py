@@ -132,7 +132,7 @@ def descriptor(bundle: data.Bundle) -> dict:
         "sources": [
             {
                 "title": "Each row's source_url: the authority's decision or press release, a court, a reputable news "
-                "outlet, or a GDPRhub case summary (the README counts the fines that rest on one alone)"
+                "outlet; or, for some fines, only a GDPRhub case summary or a law firm's or blog's article (the README counts them)"
             },
             {"title": "Published totals: CMS Enforcement Tracker Report, DLA Piper GDPR Fines and Data Breach Survey"},
         ],
@@ -192,9 +192,9 @@ def stats(bundle: data.Bundle) -> dict[str, object]:
         "added_by_courts": head.added_by_courts,
         "reduced_unknown": head.reduced_unknown,
         "summary_only": head.summary_only,
-        "large_summary_only": sources.summary_only(large),
+        "large_summary_only": sources.count(large),
         "commentary_only": head.commentary_only,
-        "large_commentary_only": sources.summary_only(large, (sources.COMMENTARY,)),
+        "large_commentary_only": sources.count(large, (sources.COMMENTARY,)),
         "early_payment": head.early_payment,
         "waived": head.waived,
         "large_appeal_unknown": sorted(large.loc[large["appeal_status"] == "unknown", "fine_id"]),

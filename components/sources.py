@@ -111,7 +111,7 @@ def kinds(urls: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=list(KINDS)), index=urls.index, name="source_kind")
 
 
-def summary_only(frame: pd.DataFrame, which: tuple[str, ...] = (SUMMARY,)) -> int:
+def count(frame: pd.DataFrame, which: tuple[str, ...] = (SUMMARY,)) -> int:
     """How many rows rest on a case summary alone (or on any of the kinds `which`)."""
     if "source_url" not in frame or frame.empty:
         return 0

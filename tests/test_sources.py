@@ -39,8 +39,8 @@ def test_kinds_are_decided_per_row_with_missing_values():
     got = sources.kinds(urls)
     assert list(got) == ["summary", "none", "primary", "summary", "none"]
     assert list(got.index) == [5, 6, 7, 8, 9]
-    assert sources.summary_only(pd.DataFrame({"source_url": urls})) == 2
-    assert sources.summary_only(pd.DataFrame({"x": [1]})) == 0
+    assert sources.count(pd.DataFrame({"source_url": urls})) == 2
+    assert sources.count(pd.DataFrame({"x": [1]})) == 0
 
 
 def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
