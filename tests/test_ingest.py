@@ -507,6 +507,34 @@ def test_columns_a_large_import_does_not_check_are_valid_by_construction() -> No
     assert pc.all(pc.match_substring_regex(found, pattern)).as_py()
 
 
+def test_the_numpy_check_of_typed_columns_agrees_with_pandera() -> None:
+    """fields._typed_pass lets float and date columns skip pandera only where pandera would pass them too."""
+    import pandera.errors as pe
+
+    from components.ingest import fields
+
+    cols = schema.UPLOAD_FINES_SCHEMA.columns
+    nat = np.datetime64("NaT", "ns")
+    day = np.datetime64("2024-03-12", "ns")
+    cases = [
+        ("decision_date", pd.Series([day, day], dtype="datetime64[ns]")),
+        ("decision_date", pd.Series([day, nat], dtype="datetime64[ns]")),  # not nullable
+        ("announced_date", pd.Series([nat, day], dtype="datetime64[ns]")),
+        ("amount", pd.Series([1.0, 2.5], dtype="float64")),
+        ("amount", pd.Series([-1.0, 2.5], dtype="float64")),  # below the lower bound
+        ("standing_amount", pd.Series([np.nan, 0.0], dtype="float64")),
+    ]
+    for name, values in cases:
+        try:
+            cols[name].validate(pd.DataFrame({name: values}))
+            passes = True
+        except (pe.SchemaError, pe.SchemaErrors):
+            passes = False
+        assert fields._typed_pass(cols[name], values) == passes, (name, values.tolist())
+    # a column not in the schema's dtype is left to pandera
+    assert not fields._typed_pass(cols["decision_date"], pd.Series(["2024-03-12"]))
+
+
 def test_the_byte_test_for_clean_addresses_is_the_pattern() -> None:
     from components.ingest import fields
 

@@ -387,21 +387,24 @@ def _arrow_checks(name: str, column: Any, arrow: pa.Array, index: pd.Index) -> l
     return [(int(index[j]), lookup.get(arrow[j].as_py(), "failed the check on " + name)) for j in np.flatnonzero(rows)]
 
 
-def _numbers_pass(column: Any, values: pd.Series) -> bool:
-    """A float column whose checks are lower bounds, checked in numpy: True when every value passes.
+def _typed_pass(column: Any, values: pd.Series) -> bool:
+    """A float or datetime column already in the schema's dtype, checked in numpy: True when every value passes.
 
+    Floats may carry lower bounds; a date column has no check but its dtype and whether it may be empty, which
+    pandera would otherwise confirm on each block's distinct dates (a fifth of the checking of a 1M-row import).
     False means "let pandera judge" (and word the reasons): a failure, or a check not handled here.
     """
-    if values.dtype != np.float64 or str(column.dtype) != "float64":
+    dtype = str(column.dtype)
+    if dtype not in ("float64", "datetime64[ns]") or str(values.dtype) != dtype or column.unique:
         return False
     v = values.to_numpy()
-    missing = np.isnan(v)
+    missing = np.isnan(v) if dtype == "float64" else np.isnat(v)
     if not column.nullable and missing.any():
         return False
     for check in column.checks:
-        if check.name != "greater_than_or_equal_to" or (v[~missing] < check.statistics["min_value"]).any():
+        if dtype != "float64" or check.name != "greater_than_or_equal_to" or (v[~missing] < check.statistics["min_value"]).any():
             return False
-    return not column.unique
+    return True
 
 
 #: Up to this many rows one pandera pass over the frame is cheaper than one per column.
@@ -445,7 +448,7 @@ def validate(accepted: pd.DataFrame, file_rows: int | None = None) -> tuple[pd.D
     failed: dict[int, str] = {}
     for name, column in schema.UPLOAD_FINES_SCHEMA.columns.items():
         values = accepted[name]
-        if name in BUILT_VALID or _numbers_pass(column, values):
+        if name in BUILT_VALID or _typed_pass(column, values):
             continue
         arrow = pa.array(values.array) if str(values.dtype) == "str" else None
         if arrow is not None and all(c.name in _ARROW_CHECKS for c in column.checks):

@@ -176,7 +176,7 @@ def _ingest_blocks(
     if offset != whole.n:
         raise blocks.NotStreamable("the blocks and the whole-file columns do not have the same rows")
     del whole, t  # the file's ids (at a million rows, 40 MB) are not needed to stack the blocks
-    blocks.give_back()
+    blocks.give_back(trim=True)
     result = combine(parts, head, mapping, given_currency)
     step(1.0, "done")
     return result

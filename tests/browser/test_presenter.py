@@ -23,6 +23,15 @@ def _map_title(page) -> str:
     return page.locator('[data-testid="stPlotlyChart"] .gtitle').first.text_content() or ""
 
 
+def _map_state(page) -> str:
+    """What the page holds when the year and the map disagree: every chart's title, the text title above the map,
+    and whether a run is still going, so a rare mismatch says where it comes from."""
+    titles = page.locator('[data-testid="stPlotlyChart"] .gtitle').all_text_contents()
+    narrow = page.locator('[class*="st-key-narrowtitle_"]').all_text_contents()
+    running = page.locator('[data-testid="stStatusWidget"]').count()
+    return f"chart titles {titles!r}, text titles {narrow!r}, status widgets {running}"
+
+
 def _shows_one_year(page, seconds: float = 30.0) -> str:
     """Once the page settles: the URL's year, and the map's title and the slider name the same year.
 
@@ -36,7 +45,9 @@ def _shows_one_year(page, seconds: float = 30.0) -> str:
         slider = page.locator('[data-testid="stSlider"]').first.text_content() or ""
         if year and f"decisions up to {year}" in title and year in slider:
             return year
-        assert time.monotonic() < deadline, f"the URL says {year!r}, the title {title!r}, the slider {slider!r}"
+        if time.monotonic() >= deadline:
+            shot(page, "map-year-mismatch")
+            raise AssertionError(f"the URL says {year!r}, the title {title!r}, the slider {slider!r}; {_map_state(page)}")
         page.wait_for_timeout(250)
 
 
