@@ -257,14 +257,20 @@ def test_amount_rules(fines, events):
     # standing follows the appeal status
     same = fines["appeal_status"].isin(["not_appealed", "upheld", "pending", "withdrawn", "unknown"]) & money
     # where nothing changed the amount, the whole amount stands. Excepted: early-payment reductions
-    # (the reduced sum stands, see test_payment_status_derivable_from_events) and fines a court cut
-    # before a further appeal (the court's figure stands while the appeal is pending), or raised on appeal.
+    # (the reduced sum stands, see test_payment_status_derivable_from_events) and fines a court cut or
+    # annulled before a further appeal (the court's figure stands while the appeal is pending), or raised.
     changed = set(events.loc[events["event"].eq("early_payment_reduction"), "fine_id"]) | set(
-        events.loc[events["event"].eq("court_ruling") & events["outcome"].isin(["reduced", "increased"]), "fine_id"]
+        events.loc[events["event"].eq("court_ruling") & events["outcome"].isin(["reduced", "increased", "annulled"]), "fine_id"]
     )
     early = fines["fine_id"].isin(changed)
     assert (fines.loc[same & ~early, "standing_amount"] == fines.loc[same & ~early, "amount"]).all()
     assert (fines.loc[fines["appeal_status"].eq("annulled") & money, "standing_amount"] == 0).all()
+    # a pending appeal against a court's ruling: what that court left stands (the latest ruling with an amount)
+    rulings = events[events["event"].eq("court_ruling") & events["amount"].notna()].sort_values(["date", "_order"])
+    latest = rulings.groupby("fine_id")["amount"].last()
+    pending = fines[fines["appeal_status"].eq("pending") & money & fines["fine_id"].isin(latest.index)]
+    wrong = [(r.fine_id, r.standing_amount, latest[r.fine_id]) for r in pending.itertuples() if r.standing_amount != latest[r.fine_id]]
+    assert not wrong, wrong
     reduced = fines["appeal_status"].eq("reduced")
     known_cut = reduced & st.notna()  # blank: cut to a sum no source gives (test_data_rules)
     assert (fines.loc[known_cut, "standing_amount"] < fines.loc[known_cut, "amount"]).all()
