@@ -62,9 +62,9 @@ def filter_summary(flt: metrics.Filters, first: dt.date | None = None, last: dt.
     if flt.violations:
         parts.append(_listed(schema.VIOLATION_LABELS.get(v, v) for v in flt.violations))
     if flt.appeal:
-        parts.append("appeal " + _listed(_STATUS.get(s, s) for s in flt.appeal))
+        parts.append("appeal status " + _listed(_STATUS.get(s, s).removeprefix("appeal ") for s in flt.appeal))
     if flt.payment:
-        parts.append("payment " + _listed(_STATUS.get(s, s) for s in flt.payment))
+        parts.append("payment status " + _listed(_STATUS.get(s, s) for s in flt.payment))
     if tuple(flt.types) != tuple(metrics.DEFAULT_TYPES):
         parts.append("types " + _listed(t.replace("_", " ") for t in flt.types))
     if flt.sources == sources.PRIMARY_ONLY:

@@ -71,7 +71,13 @@ COLUMNS: Final[dict[str, Column]] = {
     "collection_rate": Column("percent", "Collected (known)", "small"),
     "violation_label": Column("text", "Violation", "medium"),
     "articles": Column("text", "Articles", "small", "GDPR articles cited, normalised: 5(1)(f);32."),
-    "appeal": Column("text", "Appeal", "small"),
+    "appeal": Column(
+        "text",
+        "Appeal",
+        "small",
+        "Where the fine stands after appeals. 'Appeal pending (annulled below)' or '(cut below)': a court annulled or cut "
+        "the fine and that ruling is itself under appeal; the standing amount is what that court left.",
+    ),
     "payment": Column("text", "Payment", "small"),
     "status_checked": Column(
         "date",
@@ -211,7 +217,7 @@ FINES_WIDTHS: Final = {  # the first ten (through "Status as of") fit the ~980 p
     "decided": 82,
     "value_x": 104,
     "violation_label": 118,
-    "appeal": 98,
+    "appeal": 190,
     "payment": 84,
     "paid_x": 92,
     "status_checked": 96,
@@ -224,6 +230,11 @@ FINES_WIDTHS: Final = {  # the first ten (through "Status as of") fit the ~980 p
 }
 #: What the Fines page's search looks in.
 SEARCH_COLUMNS: Final = ("controller", "controller_group", "authority", "country_name", "articles", "violation_label", "notes")
+
+
+#: The Appeal column of a fine under appeal against a court that annulled or cut it (standing: what that court left).
+PENDING_ANNULLED_BELOW: Final = "Appeal pending (annulled below)"
+PENDING_CUT_BELOW: Final = "Appeal pending (cut below)"
 
 
 def fines_frame(rows: pd.DataFrame, view: dict | None = None) -> pd.DataFrame:
@@ -247,6 +258,13 @@ def fines_frame(rows: pd.DataFrame, view: dict | None = None) -> pd.DataFrame:
     )
     if "articles" not in out:
         out["articles"] = None
+    # an appeal against a court's ruling: the row stands at what that court left (less than imposed), and says so
+    below = (rows["appeal_status"].eq("pending") & (rows["standing_amount"] < rows["amount"])).to_numpy()
+    if below.any():
+        out["appeal"] = out["appeal"].astype(object)
+        out.loc[below, "appeal"] = np.where(
+            rows.loc[below, "standing_amount"].to_numpy() == 0, PENDING_ANNULLED_BELOW, PENDING_CUT_BELOW
+        )
     # cut by a court to a sum no source gives: the totals count the amount imposed (an upper bound, said
     # beside them), but a fine's own row says "unknown" rather than show the old amount as standing
     cut_to_unknown = (rows["appeal_status"].eq("reduced") & rows["standing_amount"].isna()).to_numpy()

@@ -68,3 +68,11 @@ def test_first_upper_keeps_the_rest_as_written():
     assert sentences.first_upper("4 of 4 rows; If EUR") == "4 of 4 rows; If EUR"
     assert sentences.first_upper("currency in EUR") == "Currency in EUR"
     assert sentences.first_upper("") == ""
+
+
+def test_filter_summary_names_appeal_and_payment_statuses_without_repeating_a_word():
+    flt = metrics.Filters(appeal=("pending", "not_appealed", "upheld"), payment=("unpaid",))
+    line = sentences.filter_summary(flt)
+    assert "appeal status pending, not appealed and upheld" in line or "appeal status pending, not appealed, upheld" in line, line
+    assert "payment status unpaid" in line
+    assert "appeal appeal" not in line and "appeal not appealed" not in line
