@@ -269,7 +269,9 @@ def test_amount_rules(fines, events):
     rulings = events[events["event"].eq("court_ruling") & events["amount"].notna()].sort_values(["date", "_order"])
     latest = rulings.groupby("fine_id")["amount"].last()
     pending = fines[fines["appeal_status"].eq("pending") & money & fines["fine_id"].isin(latest.index)]
-    wrong = [(r.fine_id, r.standing_amount, latest[r.fine_id]) for r in pending.itertuples() if r.standing_amount != latest[r.fine_id]]
+    wrong = [
+        (r.fine_id, r.standing_amount, latest[r.fine_id]) for r in pending.itertuples() if r.standing_amount != latest[r.fine_id]
+    ]
     assert not wrong, wrong
     reduced = fines["appeal_status"].eq("reduced")
     known_cut = reduced & st.notna()  # blank: cut to a sum no source gives (test_data_rules)

@@ -38,7 +38,8 @@ def test_a_fine_under_appeal_against_a_court_that_cut_or_annulled_it_says_so_in_
     raw = pd.read_csv(data.DATA_DIR / "fines.csv", dtype={"standing_amount": float, "amount": float})
     below = raw[raw["appeal_status"].eq("pending") & (raw["standing_amount"] < raw["amount"])]
     expected = {
-        r.fine_id: tables.PENDING_ANNULLED_BELOW if r.standing_amount == 0 else tables.PENDING_CUT_BELOW for r in below.itertuples()
+        r.fine_id: tables.PENDING_ANNULLED_BELOW if r.standing_amount == 0 else tables.PENDING_CUT_BELOW
+        for r in below.itertuples()
     }
     assert expected.get("PL-UODO-2024-SANTANDER-BANK-POLSKA") == tables.PENDING_ANNULLED_BELOW
     assert expected.get("AT-DSB-2019-AUSTRIAN-POST") == tables.PENDING_CUT_BELOW
