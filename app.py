@@ -29,6 +29,7 @@ changes = figures.reductions_note(
     head.waived,
     added_by_courts=head.added_by_courts,
     reduced_unknown=head.reduced_unknown,
+    sent_back=metrics.sent_back(rows)[1],
 )
 tiles = st.container(horizontal=True)
 with tiles:

@@ -144,15 +144,18 @@ def reductions_note(
     waived: float = 0.0,
     added_by_courts: float = 0.0,
     reduced_unknown: int = 0,
+    sent_back: float = 0.0,
 ) -> str | None:
     """'EUR 88M removed by courts; EUR 2M off for early payment' (None when nothing was taken off or added).
 
     `reduced_unknown`: fines a court reduced to an amount no source gives; they count at the amount
-    imposed, so the standing figure is an upper bound and the note says so.
+    imposed, so the standing figure is an upper bound and the note says so. `sent_back`: the part of
+    `by_courts` a court set aside and sent back to the authority, which may fine again.
     """
     parts = []
     if by_courts > 0:
-        parts.append(f"{fmt_money(by_courts, currency)} removed by courts")
+        back = f" ({fmt_money(sent_back, currency)} of it sent back to the authorities to decide again)" if sent_back > 0 else ""
+        parts.append(f"{fmt_money(by_courts, currency)} removed by courts{back}")
     if reduced_unknown:
         parts.append(reduced_unknown_note(reduced_unknown))
     if added_by_courts > 0:

@@ -600,6 +600,15 @@ def money_removed(frame: pd.DataFrame) -> float:
 
 
 @memo.on_frame
+def sent_back(frame: pd.DataFrame) -> tuple[int, float]:
+    """(fines, money) a court set aside and sent back to the authority to decide again (`remitted`): counted as
+    removed by courts, though the authority may fine again."""
+    money = money_rows(frame)
+    back = (money["appeal_status"].eq("remitted") & money["court_removed_x"].gt(0)).to_numpy()  # not those still standing
+    return int(back.sum()), float(money.loc[back, "court_removed_x"].sum())
+
+
+@memo.on_frame
 def early_payment_reduction(frame: pd.DataFrame) -> float:
     """Money taken off for early payment or admission (no court involved)."""
     return float(money_rows(frame)["early_payment_x"].sum())

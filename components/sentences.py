@@ -112,6 +112,15 @@ def reduced_unknown_note(n: int, counted: str = "counted at the amount imposed")
     return f"{plural(n, 'fine')} reduced by a court to an amount not known, {counted}" if n else ""
 
 
+def sent_back_note(n: int, amount: float, currency: str) -> str:
+    """'EUR 780M of it (7 fines) sent back to the authority to decide again, which may fine anew' ("" for none)."""
+    from components.figures import fmt_money  # late, as in profile_summary
+
+    if not n or not amount:
+        return ""
+    return f"{fmt_money(amount, currency)} of it ({plural(n, 'fine')}) sent back to the authority to decide again, which may fine anew"
+
+
 def known_of(head) -> str:
     """'amount paid known for 5 of 6 fines' (a headline's payment coverage)."""
     return payment_known(head.payment_known, head.fines)

@@ -38,9 +38,19 @@ with tiles:
     layout.kpi(
         f"Removed by courts ({cur})",
         figures.fmt_money(removed, cur),
-        help="Annulments and reductions by courts and appeal bodies. Reductions for early payment, and fines an authority"
+        help="Annulments and reductions by courts and appeal bodies, including fines a court set aside and sent back to"
+        " the authority to decide again (which may fine anew). Reductions for early payment, and fines an authority"
         " waived itself, are counted apart.",
-        note=sentences.reduced_unknown_note(metrics.headline(rows).reduced_unknown, "not counted") or None,
+        note="; ".join(
+            filter(
+                None,
+                (
+                    sentences.sent_back_note(*metrics.sent_back(rows), cur),
+                    sentences.reduced_unknown_note(metrics.headline(rows).reduced_unknown, "not counted"),
+                ),
+            )
+        )
+        or None,
     )
     layout.kpi(
         f"Reduced for early payment ({cur})",

@@ -349,6 +349,21 @@ def test_a_reduction_to_an_unknown_sum_is_said_on_the_overview_and_the_appeals_p
     assert f"{phrase}, not counted" in notes, notes
 
 
+def test_money_a_court_sent_back_is_said_to_be_part_of_what_courts_removed(raw_fines):
+    """Amazon's EUR 746M: the Cour administrative annulled it and sent it back to the CNPD, which may fine again. It
+    counts as removed by courts; the Appeals tile and the Overview say how much of that was sent back."""
+    fines = money(raw_fines)
+    back = fines[fines["appeal_status"].eq("remitted") & (fines["amount"] > fines["standing_amount"])]
+    assert "LU-CNPD-2021-AMAZON" in set(back["fine_id"])
+    n = len(back)
+    at = run("pages/5_Appeals.py")
+    notes = " ".join(f"{m.proto.delta}" for m in at.metric)
+    assert f"of it ({n} fines) sent back to the authority to decide again, which may fine anew" in notes, notes
+    at = run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "of it sent back to the authorities to decide again)" in captions, captions[:600]
+
+
 def sources_labels():
     from components.sources import LABELS
 
