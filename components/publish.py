@@ -189,6 +189,7 @@ def stats(bundle: data.Bundle) -> dict[str, object]:
         "standing": head.standing,
         "paid": head.collected,
         "removed_by_courts": head.removed_by_courts,
+        "sent_back": metrics.sent_back(prepared)[1],
         "added_by_courts": head.added_by_courts,
         "reduced_unknown": head.reduced_unknown,
         "summary_only": head.summary_only,
@@ -224,7 +225,9 @@ def stats_block(bundle: data.Bundle) -> str:
             f"payment status for {share(s['large_payment_known'], s['large'])}. Of EUR 10M or more: {s['huge']}, payment status "
             f"known for {share(s['huge_payment_known'], s['huge'])}.",
             f"- At decision-date ECB rates: {bn(s['imposed'])} imposed, {bn(s['standing'])} standing after appeals, {bn(s['paid'])} "
-            f"known paid; {bn(s['removed_by_courts'])} removed by courts, {bn(s['early_payment'])} taken off for early payment and "
+            f"known paid; {bn(s['removed_by_courts'])} removed by courts"
+            + (f" ({bn(s['sent_back'])} of it sent back to the authorities to decide again)" if s["sent_back"] > 0 else "")
+            + f", {bn(s['early_payment'])} taken off for early payment and "
             f"{bn(s['waived'])} waived by the authorities themselves"
             + (f"; courts that raised a fine on appeal added {bn(s['added_by_courts'])}" if s["added_by_courts"] > 0 else "")
             + (
