@@ -113,7 +113,7 @@ def reduced_unknown_note(n: int, counted: str = "counted at the amount imposed")
 
 
 def sent_back_note(n: int, amount: float, currency: str) -> str:
-    """'EUR 780M of it (7 fines) sent back to the authority to decide again, which may fine anew' ("" for none)."""
+    """'EUR 752M of it (2 fines) sent back to the authority to decide again, which may fine anew' ("" for none)."""
     from components.figures import fmt_money  # late, as in profile_summary
 
     if not n or not amount:
