@@ -183,6 +183,40 @@ def sidebar_link(page, label: str):
     return page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a').filter(has=page.get_by_text(label, exact=True))
 
 
+#: The page each sidebar link opens: its URL path and its own heading (components/layout.py setup_page).
+PAGE_PATHS = {
+    "Overview": "/",
+    "Map": "/Map",
+    "Companies": "/Companies",
+    "Timeline": "/Timeline",
+    "Collection": "/Collection",
+    "Appeals": "/Appeals",
+    "Data": "/Data",
+    "Fines": "/Fines",
+}
+PAGE_TITLES = {"Overview": "Enforcement Atlas"}
+
+
+def switch_page(page, label: str, timeout: int = APP_TIMEOUT_MS) -> None:
+    """Click the sidebar link `label` and wait until that page has run: its path in the address bar,
+    its own heading in the main area, the script finished.
+
+    wait_for_app(page, label) alone proved nothing: the sidebar's link of that name is visible all
+    along, and right after the click the old page still reads "not running", so a test went on to
+    the next click before the switch had happened. Clicks piled up, and a late switch to the Map
+    arrived after the Collection page's change (CI, stop 25: the URL ended on /Map?cur=USD)."""
+    path = PAGE_PATHS[label]
+    sidebar_link(page, label).first.click()
+    page.wait_for_url(lambda u: (urlparse(u).path.rstrip("/") or "/") == path, timeout=timeout)
+    title = PAGE_TITLES.get(label, label)
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stMain"]').get_by_role("heading", name=title, exact=True).first).to_be_visible(
+        timeout=timeout
+    )
+    wait_for_app(page, timeout=timeout)
+
+
 def external(url: str) -> bool:
     """True for a request that would leave this machine."""
     scheme = urlparse(url).scheme

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ._support import choose_option, expect, query, sidebar_link, wait_for_app
+from ._support import choose_option, expect, query, switch_page, wait_for_app
 from .conftest import free_port
 
 PROBE = Path(__file__).resolve().parent / "bind_probe"
@@ -43,9 +43,8 @@ def test_filters_survive_page_switches(page, base_url):
     except Exception as error:  # say what the page held, not only that the URL never matched
         raise AssertionError(f"URL {page.url}, controls {_controls(page)}") from error
 
-    for label, title in (("Fines", "Fines"), ("Map", "Map"), ("Appeals", "Appeals")):
-        sidebar_link(page, label).click()
-        wait_for_app(page, title)
+    for label in ("Fines", "Map", "Appeals"):
+        switch_page(page, label)
         currency, countries = _controls(page)
         assert "USD" in currency and "Ireland (IE)" in countries, (label, currency, countries)
         assert query(page.url).get("cur") == ["USD"], page.url
@@ -53,14 +52,17 @@ def test_filters_survive_page_switches(page, base_url):
 
     # a switch whose link carries no query (as st.switch_page or a bare page path would)
     page.evaluate("() => window.history.pushState({}, '', window.location.pathname)")
-    sidebar_link(page, "Collection").click()
-    wait_for_app(page, "Collection")
+    switch_page(page, "Collection")
     currency, countries = _controls(page)
     assert "USD" in currency and "Ireland (IE)" in countries
 
     # back to the default: the parameter leaves the URL on the page that changed it
     choose_option(page, "Display currency", "EUR")
-    page.wait_for_url(lambda u: "cur" not in query(u) and query(u).get("country") == ["Ireland (IE)"])
+    try:
+        page.wait_for_url(lambda u: "cur" not in query(u) and query(u).get("country") == ["Ireland (IE)"])
+    except Exception as error:
+        heading = page.locator('[data-testid="stMain"] h1').all_inner_texts()
+        raise AssertionError(f"URL {page.url}, page heading {heading}, controls {_controls(page)}") from error
 
 
 @pytest.fixture(scope="module")

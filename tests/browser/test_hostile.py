@@ -13,7 +13,7 @@ import re
 import sys
 import unicodedata
 
-from ._support import REPO, expect, shot, sidebar_link, wait_for_app
+from ._support import REPO, expect, shot, switch_page, wait_for_app
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import make_hostile as H  # noqa: E402
@@ -109,9 +109,8 @@ def _tour(page, base_url: str, name: str) -> None:
     baseline = _upload(page, base_url, name)
     page.evaluate(TRAP_JS)
     _check_page(page, "Data (after upload)", baseline)
-    for label, title in PAGES:
-        sidebar_link(page, label).first.click()
-        wait_for_app(page, title)
+    for label, _title in PAGES:
+        switch_page(page, label)
         page.wait_for_timeout(500)  # charts and images a payload might load
         _check_page(page, label, baseline)
         shot(page, f"hostile-{label}")

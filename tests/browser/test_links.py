@@ -13,7 +13,7 @@ from ._support import (
     query,
     settled_chart_data,
     shot,
-    sidebar_link,
+    switch_page,
     wait_for_app,
     wait_for_charts,
 )
@@ -69,8 +69,7 @@ def test_link_restores_the_view(page, browser, base_url):
         assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"sidebar link drops the view: {href}"
 
     # on to the Map through the sidebar, pick "Number of fines"
-    sidebar_link(page, "Map").click()
-    wait_for_app(page, "Map")
+    switch_page(page, "Map")
     q = query(page.url)
     assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"the Map link lost the view: {page.url}"
     page.get_by_role("radiogroup", name="Metric").get_by_role("radio", name="Number of fines").click()
@@ -122,8 +121,7 @@ def test_sidebar_navigation_keeps_a_linked_view(page, base_url):
     wait_for_app(page, "Map")
     wait_for_charts(page)
     assert _view(page) == {"currency": "USD", "company": "Meta"}
-    sidebar_link(page, "Overview").click()
-    wait_for_app(page, "Enforcement Atlas")
+    switch_page(page, "Overview")
     wait_for_charts(page, 3)
     shot(page, "linked-view-after-sidebar-navigation")
     q = query(page.url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._support import REPO, expect, metric_values, shot, sidebar_link, wait_for_app, wait_for_charts
+from ._support import REPO, expect, metric_values, shot, switch_page, wait_for_app, wait_for_charts
 
 MONEY_TYPES = ("fine", "penalty_payment", "court_fine")
 
@@ -44,8 +44,7 @@ def test_clicking_ireland_filters_to_its_authority(page, base_url):
     shot(page, "map-click-ireland")
     assert "country=" in page.url, f"the selection is not in the URL: {page.url}"
 
-    sidebar_link(page, "Overview").click()
-    wait_for_app(page, "Enforcement Atlas")
+    switch_page(page, "Overview")
     wait_for_charts(page, 3)
     expect(countries).to_contain_text("Ireland")
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text(f"{counts['IE']:,}")

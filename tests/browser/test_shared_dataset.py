@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from ._support import expect, new_page, settled_chart_data, shot, sidebar_link, wait_for_app, wait_for_charts
+from ._support import expect, new_page, settled_chart_data, shot, switch_page, wait_for_app, wait_for_charts
 
 TITLE = "Browser sample"
 
@@ -52,12 +52,10 @@ def test_saved_upload_opens_through_its_link_in_a_fresh_context_and_is_deleted_w
     assert link.startswith(base_url + "/?dataset=")
     shot(page, "shared-saved", full_page=True)
 
-    sidebar_link(page, "Overview").click()
-    wait_for_app(page, "Enforcement Atlas")
+    switch_page(page, "Overview")
     assert "data=My+upload" in page.url or "data=My%20upload" in page.url, page.url
     own_overview = _charts(page, 3)
-    sidebar_link(page, "Map").click()
-    wait_for_app(page, "Map")
+    switch_page(page, "Map")
     own_map = _charts(page, 1)
 
     # --- a colleague: a fresh context, only the link ----------------------------------------
@@ -67,8 +65,7 @@ def test_saved_upload_opens_through_its_link_in_a_fresh_context_and_is_deleted_w
         wait_for_app(other, "Enforcement Atlas")
         expect(other.get_by_text(f"Shared dataset: {TITLE}").first).to_be_visible()
         assert _charts(other, 3) == own_overview
-        sidebar_link(other, "Map").click()
-        wait_for_app(other, "Map")
+        switch_page(other, "Map")
         assert "dataset=" in other.url
         expect(other.get_by_text(f"Shared dataset: {TITLE}").first).to_be_visible()
         assert _charts(other, 1) == own_map
