@@ -1030,8 +1030,18 @@ def swimlanes(events: pd.DataFrame, title: str, source: str, currency_note: str 
         )
     fig.update_yaxes(categoryorder="array", categoryarray=[safe_text(v) for v in lanes[::-1]], automargin=True)
     fig.update_xaxes(title_text="Date")
+    first, last = pd.to_datetime(events["date"]).min(), pd.to_datetime(events["date"]).max()
+    if pd.notna(first) and last - first < MIN_LANE_SPAN:
+        # every step within weeks of the others, or on one day (a fine decided and announced the same day): plotly
+        # would span the axis over milliseconds ("23:59:59.999 May 7, 2026"), so show a quarter around them in days
+        pad = (MIN_LANE_SPAN - (last - first)) / 2
+        fig.update_xaxes(range=[(first - pad).isoformat(), (last + pad).isoformat()], tickformat="%d %b %Y")
     fig.update_layout(legend=dict(orientation="h", y=1.0, x=0, xanchor="left", yanchor="bottom"), margin=dict(t=110))
     return fig
+
+
+#: The shortest stretch of time a lifecycle chart's axis shows.
+MIN_LANE_SPAN: Final = pd.Timedelta(days=90)
 
 
 def short_authority(name: str) -> str:

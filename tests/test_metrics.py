@@ -328,3 +328,29 @@ def test_a_tile_note_shows_its_first_part_and_says_more_follows():
     assert figures.first_part("EUR 1M removed by courts") == "EUR 1M removed by courts"
     assert figures.first_part("EUR 1M removed by courts; EUR 2k off for early payment") == "EUR 1M removed by courts; …"
     assert figures.first_part(None) is None
+
+
+def test_a_lifecycle_whose_steps_fall_on_one_day_spans_months_not_milliseconds():
+    """A fine decided and checked on one day (Yango's MLU, 8 May 2026) drew an axis of milliseconds."""
+    from components import figures
+
+    events = pd.DataFrame(
+        {
+            "fine_id": ["A", "A"],
+            "label": ["Yandex · NL 2026"] * 2,
+            "date": pd.to_datetime(["2026-05-08", "2026-05-08"]),
+            "event": ["decision", "status_check"],
+            "outcome": ["", ""],
+            "court": ["", ""],
+            "amount": [100e6, np.nan],
+            "currency": ["EUR", ""],
+            "source_url": ["https://example.org/a"] * 2,
+        }
+    )
+    axis = figures.swimlanes(events, "t", "s").to_dict()["layout"]["xaxis"]
+    start, end = (pd.Timestamp(v) for v in axis["range"])
+    assert end - start == figures.MIN_LANE_SPAN and start < pd.Timestamp("2026-05-08") < end
+    assert axis["tickformat"] == "%d %b %Y"
+    # a history over years keeps plotly's own range
+    long = events.assign(date=pd.to_datetime(["2021-01-01", "2026-05-08"]))
+    assert "range" not in figures.swimlanes(long, "t", "s").to_dict()["layout"]["xaxis"]
