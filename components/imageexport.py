@@ -9,6 +9,7 @@ network. The map's boundaries come from the app's own static files (`topojson_ur
 from __future__ import annotations
 
 import shutil
+import time
 from typing import Final
 
 import plotly.graph_objects as go
@@ -50,9 +51,30 @@ def image_bytes(fig: go.Figure, fmt: str, height: int | None, topojson_url: str 
     options = figures.plot_config("chart", fmt, height)["toImageButtonOptions"]
     if topojson_url:
         pio.defaults.topojson = topojson_url
-    return light_figure(fig).to_image(
-        format=fmt,
-        width=options["width"],
-        height=options["height"],
-        scale=options["scale"] if fmt == "png" else 1,
-    )
+    light = light_figure(fig)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return light.to_image(
+                format=fmt,
+                width=options["width"],
+                height=options["height"],
+                scale=options["scale"] if fmt == "png" else 1,
+            )
+        except Exception as error:  # kaleido's own errors have no common base class
+            # On a loaded machine kaleido now and then asks its Chromium tab to render before the tab's scripts
+            # have loaded ("ReferenceError: kaleido_scopes is not defined", CI stop 26): the download then gave
+            # nothing at all. A second render in a fresh tab works; a real error fails every time and is raised.
+            if attempt == ATTEMPTS or not _transient(error):
+                raise
+            time.sleep(RETRY_PAUSE_S * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: Renders tried before a download gives up, and the pause before the second (doubled before the third).
+ATTEMPTS: Final = 3
+RETRY_PAUSE_S: Final = 0.5
+
+
+def _transient(error: Exception) -> bool:
+    """kaleido's own failures (its tab, its browser), not a figure plotly refused."""
+    return type(error).__module__.split(".")[0] in ("kaleido", "choreographer") or "kaleido" in str(error)

@@ -49,3 +49,38 @@ def test_xlsx_cells_are_text_and_about_sheet():
         assert isinstance(row[1], int)
         assert ws.cell(row=2, column=1).data_type == "s"
     assert wb["about"]["B2"].value == exports.LICENCE
+
+
+def test_a_chart_image_is_rendered_again_when_kaleido_fails_for_a_moment(monkeypatch):
+    """kaleido's Chromium tab was now and then asked to render before its scripts had loaded (CI): one retry, not nothing."""
+    import plotly.graph_objects as go
+
+    from components import imageexport
+
+    class JavascriptError(Exception):  # kaleido's own error type, as far as image_bytes can tell
+        __module__ = "kaleido._kaleido_tab._errors"
+
+    calls = []
+
+    def flaky(self, **kwargs):
+        calls.append(kwargs["format"])
+        if len(calls) == 1:
+            raise JavascriptError("ReferenceError: kaleido_scopes is not defined")
+        return b"<svg/>"
+
+    monkeypatch.setattr(go.Figure, "to_image", flaky)
+    monkeypatch.setattr(imageexport, "RETRY_PAUSE_S", 0.0)
+    assert imageexport.image_bytes(go.Figure(), "svg", None) == b"<svg/>"
+    assert calls == ["svg", "svg"]
+
+    # a figure plotly refuses is not retried: it would fail every time
+    calls.clear()
+
+    def refused(self, **kwargs):
+        calls.append(kwargs["format"])
+        raise ValueError("Invalid property")
+
+    monkeypatch.setattr(go.Figure, "to_image", refused)
+    with pytest.raises(ValueError):
+        imageexport.image_bytes(go.Figure(), "png", None)
+    assert calls == ["png"]

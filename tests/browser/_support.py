@@ -255,6 +255,16 @@ def switch_page(page, label: str, timeout: int = APP_TIMEOUT_MS) -> None:
     wait_for_app(page, timeout=timeout)
 
 
+def wait_for_query(page, wanted, what: str, timeout: int = UI_TIMEOUT_MS) -> None:
+    """Wait until the address bar's query satisfies `wanted` (a function of query(url)). After a page switch or
+    a rerun the URL arrives in its own message, so a read straight after the run can see the old address
+    (CI, stop 26: the Overview's URL read as a bare "/" just before its view's parameters arrived)."""
+    try:
+        page.wait_for_url(lambda u: bool(wanted(query(u))), timeout=timeout)
+    except Exception as error:
+        raise AssertionError(f"{what}: the URL is {page.url}") from error
+
+
 def external(url: str) -> bool:
     """True for a request that would leave this machine."""
     scheme = urlparse(url).scheme

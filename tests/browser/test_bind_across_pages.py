@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ._support import choose_option, expect, query, switch_page, wait_for_app
+from ._support import choose_option, expect, query, switch_page, wait_for_app, wait_for_query
 from .conftest import free_port
 
 PROBE = Path(__file__).resolve().parent / "bind_probe"
@@ -47,8 +47,7 @@ def test_filters_survive_page_switches(page, base_url):
         switch_page(page, label)
         currency, countries = _controls(page)
         assert "USD" in currency and "Ireland (IE)" in countries, (label, currency, countries)
-        assert query(page.url).get("cur") == ["USD"], page.url
-        assert query(page.url).get("country") == ["Ireland (IE)"], page.url
+        wait_for_query(page, lambda q: q.get("cur") == ["USD"] and q.get("country") == ["Ireland (IE)"], label)
 
     # a switch whose link carries no query (as st.switch_page or a bare page path would)
     page.evaluate("() => window.history.pushState({}, '', window.location.pathname)")

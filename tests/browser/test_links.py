@@ -16,6 +16,7 @@ from ._support import (
     switch_page,
     wait_for_app,
     wait_for_charts,
+    wait_for_query,
 )
 
 SIDEBAR = '[data-testid="stSidebar"]'
@@ -70,8 +71,7 @@ def test_link_restores_the_view(page, browser, base_url):
 
     # on to the Map through the sidebar, pick "Number of fines"
     switch_page(page, "Map")
-    q = query(page.url)
-    assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"the Map link lost the view: {page.url}"
+    wait_for_query(page, lambda q: q.get("cur") == ["USD"] and q.get("q") == ["Meta"], "the Map link lost the view")
     page.get_by_role("radiogroup", name="Metric").get_by_role("radio", name="Number of fines").click()
     page.wait_for_url("**metric=**")
     wait_for_app(page)  # the URL changes on the click; the map is redrawn when the rerun ends (slow on a loaded machine)
@@ -124,8 +124,7 @@ def test_sidebar_navigation_keeps_a_linked_view(page, base_url):
     switch_page(page, "Overview")
     wait_for_charts(page, 3)
     shot(page, "linked-view-after-sidebar-navigation")
-    q = query(page.url)
-    assert q.get("cur") == ["USD"] and q.get("q") == ["Meta"], f"the sidebar link lost the linked view: {page.url}"
+    wait_for_query(page, lambda q: q.get("cur") == ["USD"] and q.get("q") == ["Meta"], "the sidebar link lost the linked view")
     assert _view(page) == {"currency": "USD", "company": "Meta"}
     assert all("USD" in v for v in metric_values(page)[1:4]), metric_values(page)
     log = page.atlas_log

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from ._support import expect, new_page, settled_chart_data, shot, switch_page, wait_for_app, wait_for_charts
+from ._support import expect, new_page, settled_chart_data, shot, switch_page, wait_for_app, wait_for_charts, wait_for_query
 
 TITLE = "Browser sample"
 
@@ -53,7 +53,7 @@ def test_saved_upload_opens_through_its_link_in_a_fresh_context_and_is_deleted_w
     shot(page, "shared-saved", full_page=True)
 
     switch_page(page, "Overview")
-    assert "data=My+upload" in page.url or "data=My%20upload" in page.url, page.url
+    wait_for_query(page, lambda q: q.get("data") == ["My upload"], "the Overview link lost the data choice")
     own_overview = _charts(page, 3)
     switch_page(page, "Map")
     own_map = _charts(page, 1)
