@@ -52,6 +52,10 @@ def test_saved_upload_opens_through_its_link_in_a_fresh_context_and_is_deleted_w
     wait_for_app(page, "Validation report")
     page.locator('[data-testid="stSidebar"]').get_by_text("My upload", exact=True).click()
     wait_for_app(page)
+    # the choice reaches the address bar in its own message after the run; a click (Save) sent before it
+    # arrives reruns with the old address, and the data choice falls back to its default, Merged (CI, stop 26:
+    # the Overview opened without ?data=). Known, not yet mended in urlstate: see the closing note.
+    wait_for_query(page, lambda q: q.get("data") == ["My upload"], "the data choice never reached the URL")
     expect(page.get_by_text("Save as a shared dataset").first).to_be_visible()
     page.get_by_role("textbox", name="Title").fill(TITLE)
     page.get_by_role("textbox", name="Description (optional)").fill("Six fines typed by hand")
