@@ -22,7 +22,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from components import data, fx, metrics, sentences, sharing, sidebar, sources, uploads
+from components import data, fx, metrics, sentences, sharing, sidebar, sources, uploads, urlstate
 from components.charts import begin_page, filter_line, is_dark, open_profile_on_click, show_chart, viewer_theme_is_dark
 from components.panels import (
     APP_NAME,
@@ -260,6 +260,7 @@ def setup_page(title: str) -> Context:
         raise  # for type checkers; st.stop() does not return
 
     chosen = sidebar.render(bundle, lambda choice: chosen_fines(bundle, choice), present)
+    urlstate.resend()  # the address is the screen's, even after a click that raced a change (urlstate.resend)
     shared, raw, money, flt = chosen.shared, chosen.raw, chosen.money, chosen.filters
     live = fx.live_rates() if (chosen.want_live and money.basis == "latest") else None
     if raw is None:

@@ -129,6 +129,19 @@ def _sync_all() -> None:
         sync()
 
 
+def resend() -> None:
+    """Send the server's query string to the browser again, once the global controls are drawn.
+
+    A rerun that no bound control started (a button, a form, an expander) carries the address bar as it
+    was; when it leaves before the previous run's new address has arrived, bound() reads the old address
+    and the control falls back (measured with the server's messages held back: "Display currency" set to
+    USD, then an expander opened). Streamlit then sent no address at all, since the run's query string
+    equalled what the browser had sent, so the browser kept the first run's ?cur=USD over a page in EUR:
+    a link that did not restore what the screen showed. Sent on every run, the address is always the
+    screen's (tests/browser/test_links.py::test_the_address_matches_the_screen_after_a_click_that_raced_a_change)."""
+    st.query_params.update()
+
+
 def set_global(key: str, value: str | list[str]) -> None:
     """Change a global control from code (a callback): the URL is where bound() reads it from."""
     if value in ("", [], None):
