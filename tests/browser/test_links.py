@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from ._support import (
     UI_TIMEOUT_MS,
@@ -133,6 +134,16 @@ def test_sidebar_navigation_keeps_a_linked_view(page, base_url):
     assert log.app_failures() == [], f"failed responses: {log.app_failures()}"
 
 
+def _wait_until_held(page, held: list, seconds: float = 30.0) -> None:
+    """Wait until the server has answered (its messages held back), then a little longer for the second rerun's.
+    A fixed second was too short in CI, where a rerun can take longer than that to send its first message."""
+    deadline = time.monotonic() + seconds
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert held, "no server message was held back: the test did not slow the round trip"
+    page.wait_for_timeout(1_500)
+
+
 def test_quick_changes_keep_every_control(page, base_url):
     """Two controls changed within one round trip both hold.
 
@@ -163,8 +174,7 @@ def test_quick_changes_keep_every_control(page, base_url):
     holding[0] = True
     choose_option(page, "Display currency", "USD", settle=False)
     choose_option(page, "Authority countries", "Ireland (IE)", settle=False)
-    page.wait_for_timeout(1_000)  # both reruns have reached the server; its answers wait here
-    assert held, "no server message was held back: the test did not slow the round trip"
+    _wait_until_held(page, held)  # both reruns have reached the server; its answers wait here
     holding[0] = False
     for message in held:  # in order, to the page's socket
         routes[-1].send(message)
@@ -179,3 +189,43 @@ def test_quick_changes_keep_every_control(page, base_url):
     expect(sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Authority countries")).to_contain_text(
         "Ireland (IE)"
     )
+
+
+def test_the_address_matches_the_screen_after_a_click_that_raced_a_change(page, base_url):
+    """A click that is not a bound control (here an expander), sent before the answer to a currency change has
+    reached the page, reruns with the old address. The currency then falls back to EUR; before urlstate.resend
+    the address kept ?cur=USD over a page in EUR, so a copied link showed another view than the screen."""
+    held: list = []
+    holding = [False]
+    routes: list = []
+
+    def slow_stream(ws):
+        routes.append(ws)
+        server = ws.connect_to_server()
+        server.on_message(lambda message: held.append(message) if holding[0] else ws.send(message))
+
+    page.route_web_socket(re.compile(r"/_stcore/stream"), slow_stream)
+    page.goto(base_url + "/")
+    wait_for_app(page, "Enforcement Atlas")
+    expect(page.get_by_text("Coverage against published totals").first).to_be_visible()
+    holding[0] = True
+    choose_option(page, "Display currency", "USD", settle=False)
+    page.wait_for_timeout(800)
+    page.get_by_text("Coverage against published totals").first.click()
+    _wait_until_held(page, held)  # both reruns have reached the server; its answers wait here
+    holding[0] = False
+    for message in held:
+        routes[-1].send(message)
+    held.clear()
+    wait_for_app(page)
+    box = page.locator(SIDEBAR).get_by_role("combobox", name="Display currency")
+
+    def agree() -> bool:
+        shown = box.input_value()
+        in_url = query(page.url).get("cur", ["EUR"])[0]
+        return shown == in_url
+
+    deadline = time.monotonic() + 15
+    while not agree() and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert agree(), f"the address says {page.url} while the currency box shows {box.input_value()}"
