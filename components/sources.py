@@ -29,16 +29,17 @@ COMMENTARY_SITES: Final[frozenset[str]] = frozenset(
     """
     5essex.co.uk advant-nctm.com agplaw.com akoronaios.gr allavellilegal.com baylos.com bdolaw.lv beiten-burkhardt.com
     bls-staycompliant.co.uk capitalsecurity.it clairmont-novus.law clarkslegal.com cms-lawnow.com codigo-civil.es
-    datenschutzticker.de debevoisedatablog.com dechert.com deceptive.design dittmar.fi dmp.hu doyleclayton.co.uk
+    datenschutzticker.de debevoisedatablog.com deceptive.design dechert.com dittmar.fi dmp.hu doyleclayton.co.uk
     dr-datenschutz.de drnagyadrienn.hu ecovis.lt efdpo.eu explore.law gdpr.blog.hu harris.no houseofdataimperiali.com
-    huntonak.com informationrightsandwrongs.com inplp.com iuslaboris.com jogaszvilag.hu juristrend.com kohenavocats.com
-    krogerus.com lavorosi.it lawwwing.com letslaw.es lewissilkin.com lexced.com lexology.com lhermet.com lksnext.com
-    mannheimerswartling.se mccannfitzgerald.com mdc-avocat.fr measuredcollective.com miskolczilaw.hu modulisticaonline.it
-    mon-dpo-externe.com mondaq.co.uk mondaq.com nelsonslaw.co.uk njordlaw.ee osservatorio-dataprotection.it panopticonblog.com
-    poggi-avocats.com polizialocale-mase.blogspot.com privacyminders.com privacyoutloud.ro proteccion-de-datos.es
-    rgpdblog.com roedl.it rwkgoodman.com saloniassociati.com skadden.com steeringlegal.com studiolegalenappi.it
-    studiolegalestefanelli.it techlaw.se technologyquotient.freshfields.com trowers.com twobirds.com vijverbergadvocaten.nl
-    wbcompliance.be wbinformatika.hu
+    huntonak.com informationrightsandwrongs.com inplp.com iuslaboris.com jogaszvilag.hu juristrend.com
+    kohenavocats.com krogerus.com lavorosi.it lawwwing.com letslaw.es lewissilkin.com lexced.com lexology.com
+    lhermet.com lksnext.com mannheimerswartling.se mccannfitzgerald.com mdc-avocat.fr measuredcollective.com
+    miskolczilaw.hu modulisticaonline.it mon-dpo-externe.com mondaq.co.uk mondaq.com nelsonslaw.co.uk njordlaw.ee
+    osservatorio-dataprotection.it panopticonblog.com ploum.nl poggi-avocats.com polizialocale-mase.blogspot.com
+    privacyminders.com privacyoutloud.ro proteccion-de-datos.es rgpdblog.com roedl.it rwkgoodman.com
+    saloniassociati.com skadden.com steeringlegal.com studiolegalenappi.it studiolegalestefanelli.it techlaw.se
+    technologyquotient.freshfields.com trowers.com twobirds.com vijverbergadvocaten.nl wbcompliance.be
+    wbinformatika.hu
     """.split()
 )
 
